@@ -1,0 +1,44 @@
+import { parseArgs } from 'node:util'
+import { parseTtl } from '../../auth/local-token-issuer.js'
+import { loadConfig } from '../../config.js'
+import { createContainer } from '../../container.js'
+import { DataDirLockedError } from '../../db/data-dir-lock.js'
+import { isIdentityError } from '../../identity/identity-errors.js'
+import { createLogger } from '../../logger.js'
+import { exitCodes } from '../exit-codes.js'
+
+/** `flip-users token --email E [--ttl 1h]`: print an access token for an existing local identity. */
+export const tokenCommand = async (args: string[]): Promise<number> => {
+  const { values } = parseArgs({ args, options: { email: { type: 'string' }, ttl: { type: 'string', default: '1h' } } })
+  const ttlSeconds = parseTtl(values.ttl)
+  if (!values.email || ttlSeconds === undefined) {
+    process.stderr.write('usage: flip-users token --email EMAIL [--ttl 30m|1h|2d|SECONDS]\n')
+    return exitCodes.usage
+  }
+  const config = loadConfig()
+  if (config.authBackend !== 'local') {
+    process.stderr.write(`flip-users token works with AUTH_BACKEND=local only; ${config.authBackend} issues its own tokens.\n`)
+    return exitCodes.usage
+  }
+  let container: Awaited<ReturnType<typeof createContainer>>
+  try {
+    container = await createContainer(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel))
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error
+    process.stderr.write(
+      `${error.message}\nWhile the server runs, use the admin token it printed at start, or stop it and run this again.\n`,
+    )
+    return exitCodes.busy
+  }
+  try {
+    const user = await container.deps.idp.getUserByEmail(values.email)
+    process.stdout.write(`${await container.deps.localTokens!.issuer.issue(user, ttlSeconds)}\n`)
+    return exitCodes.ok
+  } catch (error) {
+    if (!isIdentityError(error, 'NotFound') && !isIdentityError(error, 'InvalidInput')) throw error
+    process.stderr.write(`No user with email ${values.email}.\n`)
+    return exitCodes.notFound
+  } finally {
+    await container.close()
+  }
+}

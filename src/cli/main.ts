@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { ConfigError } from '../config.js'
+import { DataDirLockedError } from '../db/data-dir-lock.js'
+import { migrateCommand } from './commands/migrate.js'
+import { serveCommand } from './commands/serve.js'
+import { tokenCommand } from './commands/token.js'
+import { exitCodeOf, exitCodes } from './exit-codes.js'
+
+const usage = `usage: flip-users <command>
+
+  serve                          migrate, seed, bootstrap the admin, then serve HTTP
+  migrate                        apply migrations and seeds, then exit
+  token --email E [--ttl 1h]     print an access token (AUTH_BACKEND=local only)
+`
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  serve: () => serveCommand(),
+  migrate: () => migrateCommand(),
+  token: (args) => tokenCommand(args),
+}
+
+const run = async (argv: string[]): Promise<number> => {
+  const [name, ...args] = argv
+  const command = name === undefined ? undefined : commands[name]
+  if (!command) {
+    process.stderr.write(usage)
+    return name === undefined || name === 'help' || name === '--help' ? exitCodes.ok : exitCodes.usage
+  }
+  try {
+    return await command(args)
+  } catch (error) {
+    // Known operator errors are one clear line; anything else gets its stack for a bug report.
+    const known = error instanceof ConfigError || error instanceof DataDirLockedError
+    process.stderr.write(`flip-users ${name}: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`)
+    return exitCodeOf(error)
+  }
+}
+
+process.exitCode = await run(process.argv.slice(2))

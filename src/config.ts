@@ -1,0 +1,158 @@
+import path from 'node:path'
+import { type Static, Type } from 'typebox'
+import { Compile } from 'typebox/compile'
+
+const booleanWords = '^(true|false|1|0|yes|no|on|off)$'
+
+/** The environment as the service reads it: every variable in SPEC §2, all strings, all optional. */
+export const Environment = Type.Object({
+  PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$', description: 'an integer 0–65535' })),
+  HOST: Type.Optional(Type.String({ minLength: 1, description: 'a host name or address' })),
+  DATABASE_URL: Type.Optional(Type.String({ description: 'a postgres:// or postgresql:// URL' })),
+  DATA_DIR: Type.Optional(Type.String({ minLength: 1, description: 'a directory path' })),
+  AUTH_BACKEND: Type.Optional(
+    Type.Union([Type.Literal('local'), Type.Literal('cognito'), Type.Literal('keycloak')], {
+      description: 'one of local, cognito, keycloak',
+    }),
+  ),
+  AWS_REGION: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', description: 'an AWS region' })),
+  AWS_COGNITO_USER_POOL_ID: Type.Optional(
+    Type.String({ pattern: '^[\\w-]+_[0-9a-zA-Z]+$', description: 'a user pool id like eu-west-2_AbC123' }),
+  ),
+  AWS_COGNITO_APP_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[\\w+]+$', description: 'an app client id' })),
+  COGNITO_ENDPOINT: Type.Optional(Type.String({ description: 'an http(s) URL' })),
+  COGNITO_ISSUER: Type.Optional(Type.String({ description: 'an http(s) URL' })),
+  FLIP_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email', description: 'an email address' })),
+  ENFORCE_MFA: Type.Optional(Type.String({ pattern: booleanWords, description: 'true or false' })),
+  LOG_LEVEL: Type.Optional(
+    Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { description: 'a pino level (fatal … trace, silent)' },
+    ),
+  ),
+  LOCAL_TOKEN_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'a token issuer' })),
+})
+export type Environment = Static<typeof Environment>
+
+export type AuthBackend = 'local' | 'cognito' | 'keycloak'
+
+export interface CognitoConfig {
+  region: string
+  userPoolId: string
+  appClientId: string
+  endpoint: string | undefined
+  issuer: string
+}
+
+export interface Config {
+  port: number
+  host: string
+  databaseUrl: string | undefined
+  dataDir: string
+  authBackend: AuthBackend
+  cognito: CognitoConfig | undefined
+  adminEmail: string | undefined
+  enforceMfa: boolean
+  logLevel: string
+  localTokenIssuer: string
+}
+
+/** Thrown when the environment is unusable; its message names every bad variable on one line. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[]
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`)
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+const checkEnvironment = Compile(Environment)
+
+const isUrl = (value: string, protocols: readonly string[]): boolean => {
+  try {
+    return protocols.includes(new URL(value).protocol)
+  } catch {
+    return false
+  }
+}
+
+const parseBoolean = (value: string): boolean => ['true', '1', 'yes', 'on'].includes(value.toLowerCase())
+
+/** Reads only the variables the schema knows, treating empty strings as unset (as FLIP does). */
+const pickEnvironment = (source: NodeJS.ProcessEnv): Record<string, string> => {
+  const picked: Record<string, string> = {}
+  for (const name of Object.keys(Environment.properties)) {
+    const value = source[name]
+    if (value === undefined || value.trim() === '') continue
+    picked[name] = name === 'ENFORCE_MFA' ? value.trim().toLowerCase() : value.trim()
+  }
+  return picked
+}
+
+/**
+ * Parses and validates the environment once, at start. Collects every problem before failing so
+ * an operator fixes a deployment in one go.
+ *
+ * @throws ConfigError naming each bad or missing variable.
+ */
+export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
+  const raw = pickEnvironment(source)
+  const problems: string[] = []
+  for (const error of checkEnvironment.Errors(raw)) {
+    const name = error.instancePath.replace(/^\//, '')
+    const property = Environment.properties[name as keyof typeof Environment.properties] as
+      | { description?: string }
+      | undefined
+    if (name && !problems.some((p) => p.startsWith(`${name} `))) {
+      problems.push(`${name} must be ${property?.description ?? 'valid'}`)
+    }
+  }
+  const env = raw as Environment
+  const port = env.PORT === undefined ? 8000 : Number(env.PORT)
+  if (env.PORT !== undefined && port > 65535) problems.push('PORT must be an integer 0–65535')
+  if (env.DATABASE_URL !== undefined && !isUrl(env.DATABASE_URL, ['postgres:', 'postgresql:'])) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL')
+  }
+  for (const name of ['COGNITO_ENDPOINT', 'COGNITO_ISSUER'] as const) {
+    const value = env[name]
+    if (value !== undefined && !isUrl(value, ['http:', 'https:'])) problems.push(`${name} must be an http(s) URL`)
+  }
+
+  const authBackend = env.AUTH_BACKEND ?? 'local'
+  let cognito: CognitoConfig | undefined
+  if (authBackend === 'cognito') {
+    for (const name of ['AWS_REGION', 'AWS_COGNITO_USER_POOL_ID', 'AWS_COGNITO_APP_CLIENT_ID'] as const) {
+      if (env[name] === undefined) problems.push(`${name} is required when AUTH_BACKEND=cognito`)
+    }
+    const region = env.AWS_REGION ?? ''
+    const userPoolId = env.AWS_COGNITO_USER_POOL_ID ?? ''
+    cognito = {
+      region,
+      userPoolId,
+      appClientId: env.AWS_COGNITO_APP_CLIENT_ID ?? '',
+      endpoint: env.COGNITO_ENDPOINT,
+      issuer: (env.COGNITO_ISSUER ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`).replace(/\/+$/, ''),
+    }
+  }
+  if (authBackend === 'keycloak') {
+    problems.push('AUTH_BACKEND=keycloak is not supported yet (use local or cognito)')
+  }
+  const isDuplicate = (problem: string, index: number, all: string[]) => all.indexOf(problem) === index
+  if (problems.length > 0) throw new ConfigError(problems.filter(isDuplicate))
+
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL,
+    dataDir: path.resolve(env.DATA_DIR ?? './.flip-users'),
+    authBackend,
+    cognito,
+    // The local backend always has a bootstrap admin so `npm start` hands out a working token;
+    // against a real IdP an operator must name one.
+    adminEmail: env.FLIP_ADMIN_EMAIL ?? (authBackend === 'local' ? 'admin@flip.local' : undefined),
+    enforceMfa: env.ENFORCE_MFA === undefined ? authBackend !== 'local' : parseBoolean(env.ENFORCE_MFA),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    localTokenIssuer: env.LOCAL_TOKEN_ISSUER ?? 'flip-users',
+  }
+}

@@ -1,0 +1,108 @@
+import path from 'node:path'
+import type { JSONWebKeySet } from 'jose'
+import type { Logger } from 'pino'
+import { localKeySource, remoteKeySource } from './auth/key-sources.js'
+import { loadLocalSigningKeys } from './auth/local-signing-keys.js'
+import { createLocalTokenIssuer, type LocalTokenIssuer } from './auth/local-token-issuer.js'
+import { createPermissionChecker, type PermissionChecker } from './auth/permission-checker.js'
+import { cognitoJwksUrl, cognitoTokenRules, localTokenRules } from './auth/token-rules.js'
+import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
+import { type Config, ConfigError } from './config.js'
+import { lockDataDir } from './db/data-dir-lock.js'
+import type { Database, Db } from './db/database.js'
+import { migrateAndSeed } from './db/migrate.js'
+import { openPglite } from './db/open-pglite.js'
+import { openPostgres } from './db/open-postgres.js'
+import { type Clock, systemClock } from './domain/clock.js'
+import type { IdentityProvider } from './identity/identity-provider.js'
+import { createLocalIdentityProvider } from './identity/local/local-identity-provider.js'
+
+/** Everything the service is built from. Use cases take only the slice they need. */
+export interface Deps {
+  config: Config
+  log: Logger
+  clock: Clock
+  database: Database
+  db: Db
+  idp: IdentityProvider
+  permissions: PermissionChecker
+  verifier: TokenVerifier
+  /** `local` backend only: the service signs its own tokens and publishes their keys. */
+  localTokens: { issuer: LocalTokenIssuer; jwks: JSONWebKeySet } | undefined
+}
+
+export interface Container {
+  deps: Deps
+  close(): Promise<void>
+}
+
+/** Opens the configured database; in embedded mode, first takes the data directory's lock. */
+export const openConfiguredDatabase = async (config: Config, log: Logger): Promise<Database> => {
+  if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl)
+  const release = await lockDataDir(config.dataDir, (error) => {
+    // Someone removed or took over our lock: carrying on risks two writers on one directory.
+    log.fatal({ err: error }, 'lost the lock on the data directory; stopping')
+    process.exit(70)
+  })
+  try {
+    const database = await openPglite(path.join(config.dataDir, 'pgdata'))
+    const close = database.close
+    return { ...database, close: async () => (await close(), await release()) }
+  } catch (error) {
+    await release()
+    throw error
+  }
+}
+
+const buildIdentityProvider = (config: Config, db: Db, clock: Clock): IdentityProvider => {
+  if (config.authBackend === 'local') return createLocalIdentityProvider({ db, clock })
+  throw new ConfigError([`AUTH_BACKEND=${config.authBackend} is not available in this build yet (use local)`])
+}
+
+/**
+ * The composition root: database (migrated and seeded), identity provider, token verification
+ * and permissions. Nothing else in the codebase constructs these.
+ */
+export const createContainer = async (
+  config: Config,
+  log: Logger,
+  options: { clock?: Clock; database?: Database } = {},
+): Promise<Container> => {
+  const clock = options.clock ?? systemClock
+  const database = options.database ?? (await openConfiguredDatabase(config, log))
+  try {
+    await migrateAndSeed(database)
+    const { db } = database
+    const idp = buildIdentityProvider(config, db, clock)
+    let verifier: TokenVerifier
+    let localTokens: Deps['localTokens']
+    if (config.authBackend === 'local') {
+      const keys = await loadLocalSigningKeys(database)
+      const issuer = createLocalTokenIssuer({ keys, issuer: config.localTokenIssuer, clock })
+      localTokens = { issuer, jwks: keys.jwks }
+      verifier = createTokenVerifier({
+        keys: localKeySource(keys.jwks),
+        rules: localTokenRules(config.localTokenIssuer),
+        clock,
+        log,
+        keySource: 'local signing keys',
+      })
+    } else {
+      const cognito = config.cognito!
+      const url = cognitoJwksUrl(cognito)
+      verifier = createTokenVerifier({
+        keys: remoteKeySource(url),
+        rules: cognitoTokenRules(cognito),
+        clock,
+        log,
+        keySource: url.href,
+      })
+    }
+    const permissions = createPermissionChecker({ db, log })
+    const deps: Deps = { config, log, clock, database, db, idp, permissions, verifier, localTokens }
+    return { deps, close: () => database.close() }
+  } catch (error) {
+    await database.close()
+    throw error
+  }
+}

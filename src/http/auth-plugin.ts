@@ -1,0 +1,43 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Caller, TokenVerifier } from '../auth/token-verifier.js'
+import { appError } from '../errors/error-catalogue.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook on every route that is not public. */
+    caller?: Caller
+  }
+  interface FastifyContextConfig {
+    /** Marks a route that needs no token. Every other route is authenticated. */
+    public?: boolean
+  }
+}
+
+const DOCS_PREFIX = '/api/docs'
+
+/** True for routes that need no token: those marked public, and the OpenAPI pages. */
+export const isPublicRoute = (config: { public?: boolean } | undefined, url: string | undefined): boolean =>
+  config?.public === true || (url !== undefined && url.startsWith(DOCS_PREFIX))
+
+const bearerToken = (request: FastifyRequest): string => {
+  const match = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(request.headers.authorization ?? '')
+  if (!match) throw appError('auth.invalid_token', 'Could not validate credentials')
+  return match[1]!
+}
+
+/**
+ * Authenticates every route unless it opts out, so a new route cannot be left open by
+ * forgetting a hook. Runs at `onRequest`, before the body is parsed or any handler runs.
+ */
+export const registerAuthentication = (app: FastifyInstance, verifier: TokenVerifier): void => {
+  app.addHook('onRequest', async (request) => {
+    if (request.is404 || isPublicRoute(request.routeOptions.config, request.routeOptions.url)) return
+    request.caller = await verifier.verify(bearerToken(request))
+  })
+}
+
+/** The authenticated caller of a non-public route. */
+export const callerOf = (request: FastifyRequest): Caller => {
+  if (!request.caller) throw appError('auth.invalid_token', 'Could not validate credentials')
+  return request.caller
+}

@@ -1,0 +1,43 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Deps } from '../container.js'
+import { healthRoutes } from '../features/health/health.route.js'
+import { jwksRoute } from '../features/jwks/jwks.route.js'
+import { listRolesRoute } from '../features/list-roles/list-roles.route.js'
+import { registerAuthentication } from './auth-plugin.js'
+import { errorHandler, notFoundHandler } from './error-handler.js'
+
+/** Builds the HTTP application on a container's dependencies. Listening is the caller's business. */
+export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    // Graceful shutdown: stop accepting, let in-flight requests finish, then close.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // TypeBox's compiler reports every error, and schemas forbid unknown body fields.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'flip-users', version: '0.1.0', description: "FLIP's user-registration service" },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/api/docs' })
+
+  registerAuthentication(app, deps.verifier)
+
+  await app.register(healthRoutes(deps))
+  await app.register(listRolesRoute(deps))
+  if (deps.localTokens) await app.register(jwksRoute(deps.localTokens.jwks))
+
+  return app
+}

@@ -1,0 +1,45 @@
+import type { FastifySchemaValidationError } from 'fastify'
+
+export interface ValidationIssue {
+  loc: (string | number)[]
+  msg: string
+  type: string
+}
+
+const pathOf = (instancePath: string): (string | number)[] =>
+  instancePath
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment))
+
+/**
+ * Turns the validator's errors into FLIP's `[{loc, msg, type}]`, one per problem. A missing or
+ * unknown field is reported at the field itself, not at its parent object.
+ */
+export const toValidationProblem = (
+  errors: FastifySchemaValidationError[],
+  context: string,
+): { detail: string; errors: ValidationIssue[] } => {
+  const issues: ValidationIssue[] = []
+  for (const error of errors) {
+    const base = [context, ...pathOf(error.instancePath)]
+    const params = (error.params ?? {}) as Record<string, unknown>
+    if (error.keyword === 'required' && Array.isArray(params.requiredProperties)) {
+      for (const name of params.requiredProperties as string[]) {
+        issues.push({ loc: [...base, name], msg: 'Field required', type: 'missing' })
+      }
+    } else if (error.keyword === 'additionalProperties' && Array.isArray(params.additionalProperties)) {
+      for (const name of params.additionalProperties as string[]) {
+        issues.push({ loc: [...base, name], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' })
+      }
+    } else {
+      issues.push({ loc: base, msg: error.message ?? 'Invalid value', type: error.keyword })
+    }
+  }
+  const first = issues[0]
+  const summary = first ? `${first.loc.join('.')}: ${first.msg}` : 'Invalid request'
+  const detail =
+    issues.length > 1 ? `${issues.length} validation errors; first: ${summary}` : `Validation error: ${summary}`
+  return { detail, errors: issues }
+}

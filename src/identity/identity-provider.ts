@@ -1,0 +1,47 @@
+import type { AuthBackend } from '../config.js'
+
+/** A user as the identity provider knows it. `id` is the stable subject (`sub`, a UUID). */
+export interface IdentityUser {
+  id: string
+  /** The provider's principal name; for Cognito and `local` it is the email as first given. */
+  username: string
+  email: string
+  enabled: boolean
+  createdAt: Date
+}
+
+export interface IdentityPage {
+  users: IdentityUser[]
+  /** Opaque; absent on the last page. */
+  nextToken?: string
+}
+
+/**
+ * The identity-provider port. Every method throws `IdentityProviderError` with one of the
+ * taxonomy's reasons and nothing else.
+ */
+export interface IdentityProvider {
+  readonly backend: AuthBackend
+
+  /**
+   * Creates a user with a verified email. The returned `id` is the proof of existence the saga
+   * relies on: never re-read an eventually consistent index to confirm it.
+   * @throws AlreadyExists, InvalidInput, Throttled, Unavailable, Ambiguous, ProviderError
+   */
+  createUser(email: string, options?: { suppressInvite?: boolean }): Promise<IdentityUser>
+
+  /** @throws NotFound, InvalidInput, Throttled, Unavailable, ProviderError */
+  getUserById(id: string): Promise<IdentityUser>
+
+  /** @throws NotFound, InvalidInput, Throttled, Unavailable, ProviderError */
+  getUserByEmail(email: string): Promise<IdentityUser>
+
+  /** Deletes by username. @throws NotFound when no such user, Throttled, Unavailable, ProviderError */
+  deleteUser(username: string): Promise<void>
+
+  /** @throws NotFound, Throttled, Unavailable, ProviderError */
+  setEnabled(username: string, enabled: boolean): Promise<void>
+
+  /** One page of the directory, ordered stably. @throws Throttled, Unavailable, ProviderError */
+  listUsers(options?: { limit?: number; nextToken?: string }): Promise<IdentityPage>
+}

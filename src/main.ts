@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import { type Container, createContainer } from './container.js'
+import { type BootstrapOutcome, bootstrapAdmin } from './features/bootstrap-admin/bootstrap-admin.js'
+import { buildApp } from './http/build-app.js'
+
+export interface RunningServer {
+  container: Container
+  app: FastifyInstance
+  url: string
+  bootstrap: BootstrapOutcome
+  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>
+}
+
+/**
+ * The process entry behind `flip-users serve`: config → container (migrate, seed) → bootstrap
+ * admin → HTTP. Nothing listens until every earlier step has succeeded.
+ */
+export const startServer = async (config: Config, log: Logger): Promise<RunningServer> => {
+  const container = await createContainer(config, log)
+  try {
+    const bootstrap = await bootstrapAdmin(container.deps)
+    const app = await buildApp(container.deps)
+    await app.listen({ port: config.port, host: config.host })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : config.port
+    const host = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host
+    let closing: Promise<void> | undefined
+    return {
+      container,
+      app,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      bootstrap,
+      close: () => {
+        closing ??= app.close().then(() => container.close())
+        return closing
+      },
+    }
+  } catch (error) {
+    await container.close()
+    throw error
+  }
+}
