@@ -1,20 +1,23 @@
-import { PGlite } from '@electric-sql/pglite';
-let t=Date.now();
-const a = await PGlite.create();
-await a.query('select 1');
-console.log('fresh mem', Date.now()-t, process.memoryUsage().rss/1e6|0);
-t=Date.now();
-const dump = await a.dumpDataDir('none');
-console.log('dump', Date.now()-t, dump.size);
-t=Date.now();
-const b = await PGlite.create({loadDataDir: dump});
-await b.query('select 1');
-console.log('load', Date.now()-t, process.memoryUsage().rss/1e6|0);
-t=Date.now();
-const c = await PGlite.create('/tmp/pgl-test-dir');
-await c.query('select 1'); await c.close();
-console.log('fs first', Date.now()-t);
-t=Date.now();
-const d = await PGlite.create('/tmp/pgl-test-dir');
-await d.query('select version()').then(r=>console.log(r.rows)); await d.close();
-console.log('fs second', Date.now()-t);
+import { PGlite } from '@electric-sql/pglite'
+
+let t = Date.now()
+const a = await PGlite.create()
+await a.query('select 1')
+console.log('fresh mem', Date.now() - t, (process.memoryUsage().rss / 1e6) | 0)
+t = Date.now()
+const dump = await a.dumpDataDir('none')
+console.log('dump', Date.now() - t, dump.size)
+t = Date.now()
+const b = await PGlite.create({ loadDataDir: dump })
+await b.query('select 1')
+console.log('load', Date.now() - t, (process.memoryUsage().rss / 1e6) | 0)
+t = Date.now()
+const c = await PGlite.create('/tmp/pgl-test-dir')
+await c.query('select 1')
+await c.close()
+console.log('fs first', Date.now() - t)
+t = Date.now()
+const d = await PGlite.create('/tmp/pgl-test-dir')
+await d.query('select version()').then((r) => console.log(r.rows))
+await d.close()
+console.log('fs second', Date.now() - t)

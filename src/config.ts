@@ -15,11 +15,15 @@ export const Environment = Type.Object({
       description: 'one of local, cognito, keycloak',
     }),
   ),
-  AWS_REGION: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', description: 'an AWS region' })),
+  AWS_REGION: Type.Optional(
+    Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', description: 'an AWS region' }),
+  ),
   AWS_COGNITO_USER_POOL_ID: Type.Optional(
     Type.String({ pattern: '^[\\w-]+_[0-9a-zA-Z]+$', description: 'a user pool id like eu-west-2_AbC123' }),
   ),
-  AWS_COGNITO_APP_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[\\w+]+$', description: 'an app client id' })),
+  AWS_COGNITO_APP_CLIENT_ID: Type.Optional(
+    Type.String({ pattern: '^[\\w+]+$', description: 'an app client id' }),
+  ),
   COGNITO_ENDPOINT: Type.Optional(Type.String({ description: 'an http(s) URL' })),
   COGNITO_ISSUER: Type.Optional(Type.String({ description: 'an http(s) URL' })),
   FLIP_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email', description: 'an email address' })),
@@ -116,7 +120,8 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
   }
   for (const name of ['COGNITO_ENDPOINT', 'COGNITO_ISSUER'] as const) {
     const value = env[name]
-    if (value !== undefined && !isUrl(value, ['http:', 'https:'])) problems.push(`${name} must be an http(s) URL`)
+    if (value !== undefined && !isUrl(value, ['http:', 'https:']))
+      problems.push(`${name} must be an http(s) URL`)
   }
 
   const authBackend = env.AUTH_BACKEND ?? 'local'
@@ -132,7 +137,10 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
       userPoolId,
       appClientId: env.AWS_COGNITO_APP_CLIENT_ID ?? '',
       endpoint: env.COGNITO_ENDPOINT,
-      issuer: (env.COGNITO_ISSUER ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`).replace(/\/+$/, ''),
+      issuer: (env.COGNITO_ISSUER ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`).replace(
+        /\/+$/,
+        '',
+      ),
     }
   }
   if (authBackend === 'keycloak') {

@@ -47,7 +47,13 @@ export const openConfiguredDatabase = async (config: Config, log: Logger): Promi
   try {
     const database = await openPglite(path.join(config.dataDir, 'pgdata'))
     const close = database.close
-    return { ...database, close: async () => (await close(), await release()) }
+    return {
+      ...database,
+      close: async () => {
+        await close()
+        await release()
+      },
+    }
   } catch (error) {
     await release()
     throw error

@@ -1,4 +1,11 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from 'jose'
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+} from 'jose'
 import type { Database } from '../db/database.js'
 import { createSigningKeysRepository } from '../repositories/signing-keys-repository.js'
 
@@ -24,7 +31,10 @@ export const loadLocalSigningKeys = async (database: Database): Promise<LocalSig
       const repository = createSigningKeysRepository(db)
       const existing = await repository.all()
       if (existing.length > 0) return existing
-      const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
+      const { privateKey, publicKey } = await generateKeyPair('RS256', {
+        modulusLength: 2048,
+        extractable: true,
+      })
       const publicJwk = await exportJWK(publicKey)
       const kid = await calculateJwkThumbprint(publicJwk)
       const row = {

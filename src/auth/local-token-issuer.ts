@@ -10,7 +10,11 @@ export interface LocalTokenIssuer {
   issue(subject: { id: string; username: string }, ttlSeconds: number): Promise<string>
 }
 
-export const createLocalTokenIssuer = (deps: { keys: LocalSigningKeys; issuer: string; clock: Clock }): LocalTokenIssuer => ({
+export const createLocalTokenIssuer = (deps: {
+  keys: LocalSigningKeys
+  issuer: string
+  clock: Clock
+}): LocalTokenIssuer => ({
   async issue(subject, ttlSeconds) {
     const issuedAt = Math.floor(deps.clock.now().getTime() / 1000)
     return new SignJWT({ token_use: 'access', username: subject.username, client_id: LOCAL_TOKEN_AUDIENCE })

@@ -19,7 +19,11 @@ export interface PermissionChecker {
 export const createPermissionChecker = (deps: { db: Db; log: Logger }): PermissionChecker => {
   const permissions = createPermissionsRepository(deps.db)
 
-  const failClosed = async (userId: string, read: () => Promise<string[]>, test: (held: Set<string>) => boolean) => {
+  const failClosed = async (
+    userId: string,
+    read: () => Promise<string[]>,
+    test: (held: Set<string>) => boolean,
+  ) => {
     try {
       return test(new Set(await read()))
     } catch (error) {
@@ -46,7 +50,8 @@ export const createPermissionChecker = (deps: { db: Db; log: Logger }): Permissi
       )
     },
     async hasAllAtTrust(userId, required, trustId) {
-      if (required.length === 0 || !required.every((name) => trustScopedPermissions.includes(name))) return false
+      if (required.length === 0 || !required.every((name) => trustScopedPermissions.includes(name)))
+        return false
       return failClosed(
         userId,
         () => permissions.trustPermissionNames(userId, trustId),

@@ -61,7 +61,10 @@ export const createTokenVerifier = (deps: {
       const code = (error as { code?: string }).code
       if (code === 'ERR_JWT_EXPIRED') throw appError('auth.token_expired', 'Token has expired')
       if (code !== undefined && rejectedTokenCodes.has(code)) throw couldNotValidate()
-      deps.log.error({ err: error, keySource: deps.keySource }, 'token verification failed: signing keys unavailable')
+      deps.log.error(
+        { err: error, keySource: deps.keySource },
+        'token verification failed: signing keys unavailable',
+      )
       throw appError('auth.verifier_failed', 'Internal server error during authentication', { cause: error })
     }
   }

@@ -31,7 +31,9 @@ const run = async (argv: string[]): Promise<number> => {
   } catch (error) {
     // Known operator errors are one clear line; anything else gets its stack for a bug report.
     const known = error instanceof ConfigError || error instanceof DataDirLockedError
-    process.stderr.write(`flip-users ${name}: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`)
+    process.stderr.write(
+      `flip-users ${name}: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`,
+    )
     return exitCodeOf(error)
   }
 }

@@ -34,7 +34,14 @@ export const isUniqueViolation = (error: unknown, constraint?: string): boolean 
   )
 
 // Node socket errors: the connection to the server went away or never came up.
-const connectionErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
+const connectionErrnos = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+])
 
 /**
  * Database failures that trying again can cure: connection exceptions (class 08), the server

@@ -8,9 +8,13 @@ export const seed = async (db: Db): Promise<void> => {
   await db.transaction(async (tx) => {
     const referenceData = createReferenceDataRepository(tx)
     await referenceData.upsertPermissions(Object.entries(permissions).map(([name, id]) => ({ id, name })))
-    await referenceData.upsertRoles(seededRoles.map(({ id, name, description }) => ({ id, name, description })))
+    await referenceData.upsertRoles(
+      seededRoles.map(({ id, name, description }) => ({ id, name, description })),
+    )
     await referenceData.grantPermissions(
-      seededRoles.flatMap((role) => role.permissions.map((name) => ({ roleId: role.id, permissionId: permissions[name] }))),
+      seededRoles.flatMap((role) =>
+        role.permissions.map((name) => ({ roleId: role.id, permissionId: permissions[name] })),
+      ),
     )
   })
 }

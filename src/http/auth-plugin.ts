@@ -17,7 +17,7 @@ const DOCS_PREFIX = '/api/docs'
 
 /** True for routes that need no token: those marked public, and the OpenAPI pages. */
 export const isPublicRoute = (config: { public?: boolean } | undefined, url: string | undefined): boolean =>
-  config?.public === true || (url !== undefined && url.startsWith(DOCS_PREFIX))
+  config?.public === true || url?.startsWith(DOCS_PREFIX) === true
 
 const bearerToken = (request: FastifyRequest): string => {
   const match = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(request.headers.authorization ?? '')

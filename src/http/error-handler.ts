@@ -14,7 +14,8 @@ const sendAppError = (reply: FastifyReply, error: AppError) => {
   const status = httpStatusOf[error.kind]
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
   if (error.kind === 'Unauthenticated') reply.header('WWW-Authenticate', 'Bearer')
-  if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(Math.ceil(error.retryAfterSeconds)))
+  if (error.retryAfterSeconds !== undefined)
+    reply.header('Retry-After', String(Math.ceil(error.retryAfterSeconds)))
   return sendProblem(reply, status, {
     ...error.extensions,
     type: 'about:blank',
@@ -48,7 +49,12 @@ export const errorHandler = (error: FastifyError | Error, request: FastifyReques
     return sendProblem(reply, status, {
       title: titleOf.BadRequest,
       detail: fastifyError.message,
-      code: status === 415 ? 'request.unsupported_media_type' : status === 413 ? 'request.too_large' : 'request.malformed',
+      code:
+        status === 415
+          ? 'request.unsupported_media_type'
+          : status === 413
+            ? 'request.too_large'
+            : 'request.malformed',
     })
   }
   request.log.error({ err: error }, 'unhandled error')
@@ -56,4 +62,7 @@ export const errorHandler = (error: FastifyError | Error, request: FastifyReques
 }
 
 export const notFoundHandler = (request: FastifyRequest, reply: FastifyReply) =>
-  sendAppError(reply, appError('route.not_found', `Route ${request.method} ${request.url.split('?')[0]} not found`))
+  sendAppError(
+    reply,
+    appError('route.not_found', `Route ${request.method} ${request.url.split('?')[0]} not found`),
+  )

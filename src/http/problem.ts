@@ -19,7 +19,11 @@ export const ValidationProblem = Type.Object(
     status: Type.Literal(422),
     detail: Type.String(),
     errors: Type.Array(
-      Type.Object({ loc: Type.Array(Type.Union([Type.String(), Type.Integer()])), msg: Type.String(), type: Type.String() }),
+      Type.Object({
+        loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
+        msg: Type.String(),
+        type: Type.String(),
+      }),
     ),
   },
   { description: 'every validation problem, not just the first' },

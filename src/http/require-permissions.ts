@@ -17,6 +17,8 @@ export const requirePermissions =
   async (request: FastifyRequest): Promise<void> => {
     const caller = callerOf(request)
     const allowed =
-      'all' in rule ? await permissions.hasAll(caller.id, rule.all) : await permissions.hasAny(caller.id, rule.any)
+      'all' in rule
+        ? await permissions.hasAll(caller.id, rule.all)
+        : await permissions.hasAny(caller.id, rule.any)
     if (!allowed) throw appError('auth.forbidden', denied(caller.id))
   }

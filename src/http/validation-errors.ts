@@ -40,6 +40,8 @@ export const toValidationProblem = (
   const first = issues[0]
   const summary = first ? `${first.loc.join('.')}: ${first.msg}` : 'Invalid request'
   const detail =
-    issues.length > 1 ? `${issues.length} validation errors; first: ${summary}` : `Validation error: ${summary}`
+    issues.length > 1
+      ? `${issues.length} validation errors; first: ${summary}`
+      : `Validation error: ${summary}`
   return { detail, errors: issues }
 }

@@ -20,7 +20,11 @@ export class IdentityProviderError extends Error {
   /** For Throttled: how long the provider asked us to wait, when it said. */
   readonly retryAfterMs: number | undefined
 
-  constructor(reason: IdentityErrorReason, message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+  constructor(
+    reason: IdentityErrorReason,
+    message: string,
+    options: { cause?: unknown; retryAfterMs?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'IdentityProviderError'
     this.reason = reason
@@ -28,5 +32,8 @@ export class IdentityProviderError extends Error {
   }
 }
 
-export const isIdentityError = (error: unknown, reason?: IdentityErrorReason): error is IdentityProviderError =>
+export const isIdentityError = (
+  error: unknown,
+  reason?: IdentityErrorReason,
+): error is IdentityProviderError =>
   error instanceof IdentityProviderError && (reason === undefined || error.reason === reason)

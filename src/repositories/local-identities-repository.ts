@@ -9,7 +9,12 @@ export const LOCAL_IDENTITY_EMAIL_CONSTRAINT = 'uq_local_identity_email'
 /** The `local` identity provider's directory. */
 export const createLocalIdentitiesRepository = (db: Db) => ({
   /** @throws a unique violation on `uq_local_identity_email` for a taken address */
-  async insert(row: { id: string; email: string; emailNormalised: string; createdAt: Date }): Promise<LocalIdentityRow> {
+  async insert(row: {
+    id: string
+    email: string
+    emailNormalised: string
+    createdAt: Date
+  }): Promise<LocalIdentityRow> {
     const [inserted] = await db.insert(localIdentity).values(row).returning()
     return inserted!
   },
@@ -20,7 +25,10 @@ export const createLocalIdentitiesRepository = (db: Db) => ({
   },
 
   async findByEmail(emailNormalised: string): Promise<LocalIdentityRow | undefined> {
-    const [row] = await db.select().from(localIdentity).where(eq(localIdentity.emailNormalised, emailNormalised))
+    const [row] = await db
+      .select()
+      .from(localIdentity)
+      .where(eq(localIdentity.emailNormalised, emailNormalised))
     return row
   },
 

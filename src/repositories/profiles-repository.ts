@@ -30,7 +30,10 @@ export const createProfilesRepository = (db: Db) => ({
 
   /** @returns whether a row was removed */
   async delete(userId: string): Promise<boolean> {
-    const deleted = await db.delete(userProfile).where(eq(userProfile.userId, userId)).returning({ id: userProfile.userId })
+    const deleted = await db
+      .delete(userProfile)
+      .where(eq(userProfile.userId, userId))
+      .returning({ id: userProfile.userId })
     return deleted.length > 0
   },
 })

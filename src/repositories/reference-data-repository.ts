@@ -30,7 +30,10 @@ export const createReferenceDataRepository = (db: Db) => ({
       .values(rows.map((row) => ({ id: row.id, permissionName: row.name, permissionDescription: row.name })))
       .onConflictDoUpdate({
         target: permission.id,
-        set: { permissionName: sql`excluded.permission_name`, permissionDescription: sql`excluded.permission_description` },
+        set: {
+          permissionName: sql`excluded.permission_name`,
+          permissionDescription: sql`excluded.permission_description`,
+        },
       })
   },
 

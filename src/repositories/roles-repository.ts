@@ -11,13 +11,19 @@ export interface Role {
 export const createRolesRepository = (db: Db) => ({
   /** Every role, ordered by name (FLIP's order). */
   async list(): Promise<Role[]> {
-    return db.select({ id: roles.id, name: roles.name, description: roles.description }).from(roles).orderBy(asc(roles.name))
+    return db
+      .select({ id: roles.id, name: roles.name, description: roles.description })
+      .from(roles)
+      .orderBy(asc(roles.name))
   },
 
   /** The subset of `ids` that name existing roles. */
   async existingIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set()
-    const rows = await db.select({ id: roles.id }).from(roles).where(inArray(roles.id, [...ids]))
+    const rows = await db
+      .select({ id: roles.id })
+      .from(roles)
+      .where(inArray(roles.id, [...ids]))
     return new Set(rows.map((row) => row.id))
   },
 })

@@ -18,6 +18,10 @@ export const createSigningKeysRepository = (db: Db) => ({
   /** Every key, newest first: the first one signs, all of them verify. */
   async all(): Promise<SigningKeyRow[]> {
     const rows = await db.select().from(signingKey).orderBy(desc(signingKey.createdAt), desc(signingKey.kid))
-    return rows.map((row) => ({ kid: row.kid, privateJwk: row.privateJwk as JWK, publicJwk: row.publicJwk as JWK }))
+    return rows.map((row) => ({
+      kid: row.kid,
+      privateJwk: row.privateJwk as JWK,
+      publicJwk: row.publicJwk as JWK,
+    }))
   },
 })

@@ -31,7 +31,10 @@ export const createUserRolesRepository = (db: Db) => ({
 
   /** Removes every grant the user holds, global and per trust. @returns how many were removed */
   async deleteAll(userId: string): Promise<number> {
-    const deleted = await db.delete(userRole).where(eq(userRole.userId, userId)).returning({ id: userRole.id })
+    const deleted = await db
+      .delete(userRole)
+      .where(eq(userRole.userId, userId))
+      .returning({ id: userRole.id })
     return deleted.length
   },
 })

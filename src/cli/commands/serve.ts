@@ -10,8 +10,11 @@ export const serveCommand = async (): Promise<number> => {
   const log = createLogger(config.logLevel)
   const server = await startServer(config, log)
   const { deps } = server.container
-  const lines = [`flip-users is listening on ${server.url} (database: ${deps.database.kind}, identity provider: ${deps.idp.backend})`]
-  if (server.bootstrap.outcome === 'created') lines.push(`Created the bootstrap admin ${server.bootstrap.admin.email}.`)
+  const lines = [
+    `flip-users is listening on ${server.url} (database: ${deps.database.kind}, identity provider: ${deps.idp.backend})`,
+  ]
+  if (server.bootstrap.outcome === 'created')
+    lines.push(`Created the bootstrap admin ${server.bootstrap.admin.email}.`)
   if (server.bootstrap.outcome === 'not-configured') {
     lines.push('Nobody holds the Admin role: set FLIP_ADMIN_EMAIL to name the bootstrap admin.')
   }

@@ -9,7 +9,10 @@ import { exitCodes } from '../exit-codes.js'
 
 /** `flip-users token --email E [--ttl 1h]`: print an access token for an existing local identity. */
 export const tokenCommand = async (args: string[]): Promise<number> => {
-  const { values } = parseArgs({ args, options: { email: { type: 'string' }, ttl: { type: 'string', default: '1h' } } })
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: 'string' }, ttl: { type: 'string', default: '1h' } },
+  })
   const ttlSeconds = parseTtl(values.ttl)
   if (!values.email || ttlSeconds === undefined) {
     process.stderr.write('usage: flip-users token --email EMAIL [--ttl 30m|1h|2d|SECONDS]\n')
@@ -17,12 +20,17 @@ export const tokenCommand = async (args: string[]): Promise<number> => {
   }
   const config = loadConfig()
   if (config.authBackend !== 'local') {
-    process.stderr.write(`flip-users token works with AUTH_BACKEND=local only; ${config.authBackend} issues its own tokens.\n`)
+    process.stderr.write(
+      `flip-users token works with AUTH_BACKEND=local only; ${config.authBackend} issues its own tokens.\n`,
+    )
     return exitCodes.usage
   }
   let container: Awaited<ReturnType<typeof createContainer>>
   try {
-    container = await createContainer(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel))
+    container = await createContainer(
+      config,
+      createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+    )
   } catch (error) {
     if (!(error instanceof DataDirLockedError)) throw error
     process.stderr.write(

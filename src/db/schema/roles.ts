@@ -28,5 +28,8 @@ export const rolePermission = pgTable(
       .references(() => permission.id, { onDelete: 'cascade' }),
   },
   // FLIP has no unique pair (its seeder checks first); the index lets our seed be one statement.
-  (t) => [uniqueIndex('uq_role_permission').on(t.roleId, t.permissionId), index('ix_role_permission_role').on(t.roleId)],
+  (t) => [
+    uniqueIndex('uq_role_permission').on(t.roleId, t.permissionId),
+    index('ix_role_permission_role').on(t.roleId),
+  ],
 )

@@ -29,14 +29,20 @@ const findOrCreate = async (deps: Pick<Deps, 'idp'>, email: string): Promise<Ide
  *
  * @throws IdentityProviderError when the IdP cannot be read or written.
  */
-export const bootstrapAdmin = async (deps: Pick<Deps, 'config' | 'database' | 'idp'>): Promise<BootstrapOutcome> => {
+export const bootstrapAdmin = async (
+  deps: Pick<Deps, 'config' | 'database' | 'idp'>,
+): Promise<BootstrapOutcome> => {
   const email = deps.config.adminEmail
   return deps.database.exclusively(async (db) => {
     if (await createUserRolesRepository(db).anyoneHolds(ADMIN_ROLE_ID)) return { outcome: 'already-present' }
     if (email === undefined) return { outcome: 'not-configured' }
     const admin = await findOrCreate(deps, email)
     await db.transaction(async (tx) => {
-      await createProfilesRepository(tx).upsert({ userId: admin.id, name: 'FLIP Administrator', organisation: 'FLIP' })
+      await createProfilesRepository(tx).upsert({
+        userId: admin.id,
+        name: 'FLIP Administrator',
+        organisation: 'FLIP',
+      })
       await createUserRolesRepository(tx).replaceGlobal(admin.id, [ADMIN_ROLE_ID])
       const audit = createAuditRepository(tx)
       // Nobody registered the first admin; FLIP's audit needs an actor, so it is the admin itself.

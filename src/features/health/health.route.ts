@@ -3,8 +3,15 @@ import { Type } from 'typebox'
 import type { Deps } from '../../container.js'
 import { checkReadiness } from './readiness.js'
 
-const Checks = Type.Object({ database: Type.Boolean(), migrations: Type.Boolean(), identityProvider: Type.Boolean() })
-const ReadyResponse = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]), checks: Checks })
+const Checks = Type.Object({
+  database: Type.Boolean(),
+  migrations: Type.Boolean(),
+  identityProvider: Type.Boolean(),
+})
+const ReadyResponse = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
+  checks: Checks,
+})
 
 export const healthRoutes =
   (deps: Pick<Deps, 'db' | 'idp' | 'log'>): FastifyPluginAsyncTypebox =>
@@ -13,7 +20,11 @@ export const healthRoutes =
       '/api/health',
       {
         config: { public: true },
-        schema: { summary: 'Liveness', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+        schema: {
+          summary: 'Liveness',
+          tags: ['health'],
+          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        },
       },
       async () => ({ status: 'ok' as const }),
     )
@@ -22,7 +33,11 @@ export const healthRoutes =
       '/api/ready',
       {
         config: { public: true },
-        schema: { summary: 'Readiness', tags: ['health'], response: { 200: ReadyResponse, 503: ReadyResponse } },
+        schema: {
+          summary: 'Readiness',
+          tags: ['health'],
+          response: { 200: ReadyResponse, 503: ReadyResponse },
+        },
       },
       async (_request, reply) => {
         const readiness = await checkReadiness(deps)

@@ -32,5 +32,8 @@ export const checkReadiness = async (deps: Pick<Deps, 'db' | 'idp' | 'log'>): Pr
     deps.log.warn({ err: error }, 'readiness check failed')
   }
   const identityProvider = deps.idp !== undefined
-  return { ready: database && migrations && identityProvider, checks: { database, migrations, identityProvider } }
+  return {
+    ready: database && migrations && identityProvider,
+    checks: { database, migrations, identityProvider },
+  }
 }

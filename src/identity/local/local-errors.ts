@@ -7,10 +7,16 @@ import { IdentityProviderError } from '../identity-errors.js'
  * adapter maps its SDK's exceptions: a taken address is AlreadyExists, a lost connection is
  * Unavailable, anything else is a definitive ProviderError.
  */
-export const translateLocalError = (error: unknown, operation: string, email?: string): IdentityProviderError => {
+export const translateLocalError = (
+  error: unknown,
+  operation: string,
+  email?: string,
+): IdentityProviderError => {
   if (error instanceof IdentityProviderError) return error
   if (isUniqueViolation(error, LOCAL_IDENTITY_EMAIL_CONSTRAINT)) {
-    return new IdentityProviderError('AlreadyExists', `User with email ${email ?? ''} already exists`, { cause: error })
+    return new IdentityProviderError('AlreadyExists', `User with email ${email ?? ''} already exists`, {
+      cause: error,
+    })
   }
   if (isTransientDbError(error)) {
     return new IdentityProviderError('Unavailable', 'The identity provider is unavailable', { cause: error })

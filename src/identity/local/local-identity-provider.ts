@@ -42,7 +42,8 @@ export const createLocalIdentityProvider = (deps: { db: Db; clock: Clock }): Ide
   }
 
   const requireEmail = (email: string) => {
-    if (!emailPattern.test(email.trim())) throw new IdentityProviderError('InvalidInput', 'Invalid email address format')
+    if (!emailPattern.test(email.trim()))
+      throw new IdentityProviderError('InvalidInput', 'Invalid email address format')
   }
 
   return {
