@@ -14,8 +14,10 @@ import { migrateAndSeed } from './db/migrate.js'
 import { openPglite } from './db/open-pglite.js'
 import { openPostgres } from './db/open-postgres.js'
 import { type Clock, systemClock } from './domain/clock.js'
+import { defaultSagaOptions, type SagaOptions } from './features/register-user/saga-context.js'
 import type { IdentityProvider } from './identity/identity-provider.js'
 import { createLocalIdentityProvider } from './identity/local/local-identity-provider.js'
+import { type JobQueue, type JobQueueOptions, startJobQueue } from './jobs/job-queue.js'
 
 /** Everything the service is built from. Use cases take only the slice they need. */
 export interface Deps {
@@ -29,6 +31,9 @@ export interface Deps {
   verifier: TokenVerifier
   /** `local` backend only: the service signs its own tokens and publishes their keys. */
   localTokens: { issuer: LocalTokenIssuer; jwks: JSONWebKeySet } | undefined
+  /** Background work (pg-boss). Absent in short-lived CLI commands that only read. */
+  jobs: JobQueue | undefined
+  saga: SagaOptions
 }
 
 export interface Container {
@@ -72,7 +77,13 @@ const buildIdentityProvider = (config: Config, db: Db, clock: Clock): IdentityPr
 export const createContainer = async (
   config: Config,
   log: Logger,
-  options: { clock?: Clock; database?: Database } = {},
+  options: {
+    clock?: Clock
+    database?: Database
+    /** Start the job engine (queues only; workers are started by `serve`). Default true. */
+    jobs?: boolean | JobQueueOptions
+    saga?: Partial<SagaOptions>
+  } = {},
 ): Promise<Container> => {
   const clock = options.clock ?? systemClock
   const database = options.database ?? (await openConfiguredDatabase(config, log))
@@ -105,8 +116,35 @@ export const createContainer = async (
       })
     }
     const permissions = createPermissionChecker({ db, log })
-    const deps: Deps = { config, log, clock, database, db, idp, permissions, verifier, localTokens }
-    return { deps, close: () => database.close() }
+    const jobs =
+      options.jobs === false
+        ? undefined
+        : await startJobQueue(
+            database,
+            log,
+            options.jobs === true || options.jobs === undefined ? {} : options.jobs,
+          )
+    const saga = { ...defaultSagaOptions, ...options.saga }
+    const deps: Deps = {
+      config,
+      log,
+      clock,
+      database,
+      db,
+      idp,
+      permissions,
+      verifier,
+      localTokens,
+      jobs,
+      saga,
+    }
+    return {
+      deps,
+      close: async () => {
+        await jobs?.stop()
+        await database.close()
+      },
+    }
   } catch (error) {
     await database.close()
     throw error

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { type Container, createContainer } from './container.js'
 import { type BootstrapOutcome, bootstrapAdmin } from './features/bootstrap-admin/bootstrap-admin.js'
+import { startRegistrationWorkers } from './features/register-user/register-user.job.js'
 import { buildApp } from './http/build-app.js'
 
 export interface RunningServer {
@@ -23,6 +24,7 @@ export const startServer = async (config: Config, log: Logger): Promise<RunningS
   try {
     const bootstrap = await bootstrapAdmin(container.deps)
     const app = await buildApp(container.deps)
+    await startRegistrationWorkers(container.deps, container.deps.saga, container.deps.jobs!)
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port
@@ -34,6 +36,7 @@ export const startServer = async (config: Config, log: Logger): Promise<RunningS
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       bootstrap,
       close: () => {
+        // HTTP first (in-flight requests finish), then workers and the database.
         closing ??= app.close().then(() => container.close())
         return closing
       },

@@ -14,4 +14,4 @@ export type Database = {
   /** Cheap round trip for readiness. */
   ping(): Promise<void>
   close(): Promise<void>
-} & ({ kind: 'postgres'; pool: pg.Pool } | { kind: 'pglite'; pglite: PGlite })
+} & ({ kind: 'postgres'; pool: pg.Pool; url: string } | { kind: 'pglite'; pglite: PGlite })

@@ -16,6 +16,7 @@ export const openPostgres = (url: string, options: { max?: number } = {}): Datab
   return {
     kind: 'postgres',
     pool,
+    url,
     db,
     async exclusively(fn) {
       const client = await pool.connect()

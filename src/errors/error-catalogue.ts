@@ -18,6 +18,30 @@ export const errorCatalogue = {
   'request.unsupported_media_type': 'BadRequest',
   'request.too_large': 'BadRequest',
   'route.not_found': 'NotFound',
+  'roles.invalid': 'BadRequest',
+  'roles.trust_admin_only_role': 'BadRequest',
+  'roles.trust_admin_needs_trust': 'BadRequest',
+  'roles.only_trust_admin_at_trust': 'BadRequest',
+  'trust.not_found': 'NotFound',
+  'user.not_found': 'NotFound',
+  'user.email_exists': 'Conflict',
+  'user.invalid_email': 'BadRequest',
+  'user.create_failed': 'Internal',
+  'user.register_failed': 'Internal',
+  'user.register_rollback_failed': 'Internal',
+  'user.delete_identity_failed': 'Internal',
+  'idp.throttled': 'Throttled',
+  'idp.unavailable': 'Transient',
+  'idp.ambiguous': 'Ambiguous',
+  'idp.failed': 'Internal',
+  'database.unavailable': 'Transient',
+  'registration.not_found': 'NotFound',
+  'registration.in_flight': 'Conflict',
+  'registration.idempotency_mismatch': 'Unprocessable',
+  'registration.failed': 'Internal',
+  'registration.rolled_back': 'Internal',
+  'registration.rollback_failed': 'Internal',
+  'registration.not_workable': 'Conflict',
   'internal.unexpected': 'Internal',
 } as const satisfies Record<string, ErrorKind>
 
@@ -26,6 +50,8 @@ export type ErrorCode = keyof typeof errorCatalogue
 /** Builds the error for a catalogued code, so a code's kind is decided in exactly one place. */
 export const appError = (code: ErrorCode, detail: string, options?: AppErrorOptions): AppError =>
   new AppError(errorCatalogue[code], code, detail, options)
+
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(errorCatalogue, code)
 
 export const internalError = (cause: unknown): AppError =>
   appError('internal.unexpected', 'Internal server error', { cause })

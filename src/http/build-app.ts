@@ -6,6 +6,7 @@ import type { Deps } from '../container.js'
 import { healthRoutes } from '../features/health/health.route.js'
 import { jwksRoute } from '../features/jwks/jwks.route.js'
 import { listRolesRoute } from '../features/list-roles/list-roles.route.js'
+import { registerUserRoutes } from '../features/register-user/register-user.route.js'
 import { registerAuthentication } from './auth-plugin.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 
@@ -37,6 +38,9 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
 
   await app.register(healthRoutes(deps))
   await app.register(listRolesRoute(deps))
+  if (!deps.jobs)
+    throw new Error('the HTTP app needs the job queue: registrations are finished in the background')
+  await app.register(registerUserRoutes({ ...deps, jobs: deps.jobs }))
   if (deps.localTokens) await app.register(jwksRoute(deps.localTokens.jwks))
 
   return app

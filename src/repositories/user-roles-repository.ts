@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Db } from '../db/database.js'
 import { userRole } from '../db/schema/index.js'
 
@@ -27,6 +27,26 @@ export const createUserRolesRepository = (db: Db) => ({
     await db.delete(userRole).where(and(eq(userRole.userId, userId), isNull(userRole.trustId)))
     const unique = [...new Set(roleIds)]
     if (unique.length > 0) await db.insert(userRole).values(unique.map((roleId) => ({ userId, roleId })))
+  },
+
+  /** Makes the user Trust Admin at `trustId` only (null: at no trust). Other trust-held roles stay. */
+  async replaceTrustAdmin(userId: string, trustAdminRoleId: string, trustId: string | null): Promise<void> {
+    await db
+      .delete(userRole)
+      .where(
+        and(eq(userRole.userId, userId), eq(userRole.roleId, trustAdminRoleId), isNotNull(userRole.trustId)),
+      )
+    if (trustId !== null) await db.insert(userRole).values({ userId, roleId: trustAdminRoleId, trustId })
+  },
+
+  /** Whether the user holds any grant at all, global or per trust. */
+  async holdsAny(userId: string): Promise<boolean> {
+    const rows = await db
+      .select({ id: userRole.id })
+      .from(userRole)
+      .where(eq(userRole.userId, userId))
+      .limit(1)
+    return rows.length > 0
   },
 
   /** Removes every grant the user holds, global and per trust. @returns how many were removed */

@@ -1,4 +1,5 @@
 export * from './local-identities.js'
+export * from './registrations.js'
 export * from './roles.js'
 export * from './user-roles.js'
 export * from './users.js'

@@ -1,0 +1,73 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { callerOf } from '../../http/auth-plugin.js'
+import { problemResponses } from '../../http/problem.js'
+import { requirePermissions } from '../../http/require-permissions.js'
+import { getRegistration } from './get-registration.js'
+import { type RegisterUserDeps, registerUser } from './register-user.js'
+import {
+  AcceptedRegistration,
+  IdempotencyHeaders,
+  RegisteredUser,
+  RegisterUserBody,
+  RegistrationParams,
+  RegistrationView,
+} from './register-user.schemas.js'
+
+export const registerUserRoutes =
+  (
+    deps: RegisterUserDeps & { permissions: Parameters<typeof requirePermissions>[0] },
+  ): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const canManageUsers = requirePermissions(
+      deps.permissions,
+      { all: ['CAN_MANAGE_USERS'] },
+      (callerId) => `User with ID: ${callerId} was unable to register a user`,
+    )
+
+    app.post(
+      '/api/step/users',
+      {
+        schema: {
+          summary: 'Register a user: create the identity, then grant roles (the step function)',
+          tags: ['registration'],
+          security: [{ bearer: [] }],
+          headers: IdempotencyHeaders,
+          body: RegisterUserBody,
+          response: {
+            201: RegisteredUser,
+            202: AcceptedRegistration,
+            ...problemResponses(400, 401, 403, 404, 409, 422, 500),
+          },
+        },
+        preHandler: canManageUsers,
+      },
+      async (request, reply) => {
+        const { body } = request
+        const input = { ...body, trustId: body.trustId ?? body.trust_id ?? null }
+        const outcome = await registerUser(deps, input, callerOf(request), request.headers['idempotency-key'])
+        if (outcome.status === 202) reply.header('Location', outcome.location)
+        return reply.status(outcome.status).send(outcome.body)
+      },
+    )
+
+    const canReadRegistrations = requirePermissions(
+      deps.permissions,
+      { all: ['CAN_MANAGE_USERS'] },
+      (callerId) => `User with ID: ${callerId} was unable to manage users`,
+    )
+
+    app.get(
+      '/api/step/users/:registrationId',
+      {
+        schema: {
+          summary: 'The state and history of one registration',
+          tags: ['registration'],
+          security: [{ bearer: [] }],
+          params: RegistrationParams,
+          response: { 200: RegistrationView, ...problemResponses(401, 403, 404, 422) },
+        },
+        preHandler: canReadRegistrations,
+      },
+      async (request) => getRegistration(deps, request.params.registrationId),
+    )
+  }

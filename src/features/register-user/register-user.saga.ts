@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto'
+import type { RegistrationState } from '../../domain/registration-state.js'
+import {
+  createRegistrationsRepository,
+  type Registration,
+} from '../../repositories/registrations-repository.js'
+import type { SagaDeps, SagaOptions, StepContext, StepResult } from './saga-context.js'
+import { compensate } from './steps/compensate.js'
+import { createIdentityUser } from './steps/create-identity-user.js'
+import { grantAccess } from './steps/grant-access.js'
+
+/**
+ * The register-user saga, one step per workable state, read top to bottom:
+ *
+ *   pending          → createIdentityUser  IdP write              ↩ compensate deletes the IdP user
+ *   identity_created → grantAccess         profile + grants + audit + completed, one transaction
+ *   compensating     → compensate         database first, then the IdP delete (NotFound = done)
+ */
+const steps: Partial<
+  Record<RegistrationState, (ctx: StepContext, registration: Registration) => Promise<StepResult>>
+> = {
+  pending: createIdentityUser,
+  identity_created: grantAccess,
+  compensating: compensate,
+}
+
+// Far longer than any single IdP call may take; a crashed worker's lease frees up after it.
+const LEASE_SECONDS = 120
+
+export interface AdvanceResult {
+  registration: Registration
+  /** True when the registration is still workable and should be tried again later. */
+  retryLater: boolean
+  /** False when another worker held the lease, so nothing was done here. */
+  claimed: boolean
+}
+
+/**
+ * Advances one registration as far as it can go now: to a final state, to `needs_attention`, or
+ * to a transient failure that must be retried later. Only the lease holder advances it, so two
+ * processes (or a request and a job) never work one registration at once.
+ *
+ * @throws only when the database itself fails outside a step (the job retries).
+ */
+export const advanceRegistration = async (
+  deps: SagaDeps,
+  options: SagaOptions,
+  registrationId: string,
+  actor: string,
+): Promise<AdvanceResult> => {
+  const registrations = createRegistrationsRepository(deps.db)
+  const owner = `${actor}:${randomUUID()}`
+  const claimed = await registrations.claim(registrationId, owner, LEASE_SECONDS)
+  if (!claimed) {
+    const registration = await registrations.findById(registrationId)
+    if (!registration) throw new Error(`registration ${registrationId} does not exist`)
+    return { registration, retryLater: steps[registration.state] !== undefined, claimed: false }
+  }
+  try {
+    let registration = claimed
+    const ctx: StepContext = { deps, options, actor }
+    for (let step = steps[registration.state]; step !== undefined; step = steps[registration.state]) {
+      const result = await step(ctx, registration)
+      registration = result.registration
+      if (result.next === 'wait') return { registration, retryLater: true, claimed: true }
+    }
+    return { registration, retryLater: false, claimed: true }
+  } finally {
+    await registrations.release(registrationId, owner)
+  }
+}

@@ -1,0 +1,75 @@
+import { isIdentityError } from '../../../identity/identity-errors.js'
+import { createAuditRepository } from '../../../repositories/audit-repository.js'
+import { createProfilesRepository } from '../../../repositories/profiles-repository.js'
+import {
+  createRegistrationsRepository,
+  type Registration,
+} from '../../../repositories/registrations-repository.js'
+import { createUserRolesRepository } from '../../../repositories/user-roles-repository.js'
+import { describeFailure } from '../classify-failure.js'
+import { continueWith, type StepContext, type StepResult, waitWith } from '../saga-context.js'
+
+/**
+ * Compensation (compensating → rolled_back): remove everything the registration created. The
+ * database side commits first (grants, profile, audit "Deleted user"), exactly once; then the
+ * IdP user is deleted by the username captured at creation — never found by a lookup that can
+ * lag. NotFound means already gone. Each failure is counted; past the budget a person must look
+ * (`needs_attention`). Success is reported only once the IdP has confirmed the delete.
+ */
+export const compensate = async (ctx: StepContext, registration: Registration): Promise<StepResult> => {
+  const registrations = createRegistrationsRepository(ctx.deps.db)
+  let current = registration
+  const userId = current.userId
+  try {
+    if (userId !== null && current.databaseCompensatedAt === null) {
+      current = await ctx.deps.db.transaction(async (tx) => {
+        await createUserRolesRepository(tx).deleteAll(userId)
+        await createProfilesRepository(tx).delete(userId)
+        await createAuditRepository(tx).record('Deleted user', userId, current.requestedBy)
+        return createRegistrationsRepository(tx).note(
+          current.id,
+          'compensating',
+          ctx.actor,
+          'grants and profile removed',
+          {
+            databaseCompensatedAt: ctx.deps.clock.now(),
+          },
+        )
+      })
+    }
+    if (current.username !== null) {
+      try {
+        await ctx.deps.idp.deleteUser(current.username)
+      } catch (error) {
+        if (!isIdentityError(error, 'NotFound')) throw error
+      }
+    }
+    return continueWith(
+      await registrations.transition(current.id, {
+        from: 'compensating',
+        to: 'rolled_back',
+        actor: ctx.actor,
+        reason: 'identity-provider user deleted',
+        patch: { errorCode: null, errorDetail: null },
+      }),
+    )
+  } catch (error) {
+    const detail = isIdentityError(error) ? error.message : describeFailure(error)
+    const compensationAttempts = current.compensationAttempts + 1
+    ctx.deps.log.error(
+      { err: error, registrationId: current.id, compensationAttempts },
+      'compensation failed',
+    )
+    const exhausted = compensationAttempts >= ctx.options.compensationBudget
+    const moved = await registrations.transition(current.id, {
+      from: 'compensating',
+      to: exhausted ? 'needs_attention' : 'compensating',
+      actor: ctx.actor,
+      reason: exhausted
+        ? `compensation failed ${compensationAttempts} times: ${detail}`
+        : `compensation failed: ${detail}`,
+      patch: { compensationAttempts, errorCode: 'registration.rollback_failed', errorDetail: detail },
+    })
+    return exhausted ? continueWith(moved) : waitWith(moved)
+  }
+}

@@ -1,0 +1,197 @@
+import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
+import type { Db } from '../db/database.js'
+import { registration, registrationEvent } from '../db/schema/index.js'
+import { type RegistrationState, workableStates } from '../domain/registration-state.js'
+
+export type Registration = Omit<typeof registration.$inferSelect, 'state'> & { state: RegistrationState }
+export type RegistrationEvent = typeof registrationEvent.$inferSelect
+export type NewRegistration = Pick<
+  typeof registration.$inferInsert,
+  | 'email'
+  | 'emailNormalised'
+  | 'name'
+  | 'organisation'
+  | 'roleIds'
+  | 'trustId'
+  | 'requestedBy'
+  | 'idempotencyKey'
+  | 'requestHash'
+>
+
+export const ACTIVE_EMAIL_CONSTRAINT = 'uq_registration_active_email'
+export const IDEMPOTENCY_KEY_CONSTRAINT = 'uq_registration_idempotency_key'
+
+/** Fields a transition may change besides the state. */
+export type RegistrationPatch = Partial<
+  Pick<
+    typeof registration.$inferInsert,
+    | 'userId'
+    | 'username'
+    | 'attempts'
+    | 'compensationAttempts'
+    | 'createAttemptedAt'
+    | 'databaseCompensatedAt'
+    | 'errorCode'
+    | 'errorDetail'
+    | 'failureDetail'
+  >
+>
+
+export interface Transition {
+  from: RegistrationState
+  to: RegistrationState
+  actor: string
+  reason: string
+  patch?: RegistrationPatch
+}
+
+/** Thrown when a registration is no longer in the state a transition expected (someone else moved it). */
+export class StaleRegistrationError extends Error {
+  constructor(id: string, expected: RegistrationState) {
+    super(`registration ${id} is no longer ${expected}`)
+    this.name = 'StaleRegistrationError'
+  }
+}
+
+export const createRegistrationsRepository = (db: Db) => ({
+  /** Writes the intent in state `pending`, with its first event, in one transaction. */
+  async insert(row: NewRegistration, actor: string): Promise<Registration> {
+    return db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(registration)
+        .values({ ...row, state: 'pending' })
+        .returning()
+      await tx
+        .insert(registrationEvent)
+        .values({
+          registrationId: inserted!.id,
+          fromState: null,
+          toState: 'pending',
+          actor,
+          reason: 'registration requested',
+        })
+      return inserted as Registration
+    })
+  },
+
+  async findById(id: string): Promise<Registration | undefined> {
+    const [row] = await db.select().from(registration).where(eq(registration.id, id))
+    return row as Registration | undefined
+  },
+
+  async findByIdempotencyKey(requestedBy: string, key: string): Promise<Registration | undefined> {
+    const [row] = await db
+      .select()
+      .from(registration)
+      .where(and(eq(registration.requestedBy, requestedBy), eq(registration.idempotencyKey, key)))
+    return row as Registration | undefined
+  },
+
+  /** The registration holding the email's slot in the unique index, if any. */
+  async findActiveByEmail(emailNormalised: string): Promise<Registration | undefined> {
+    const [row] = await db
+      .select()
+      .from(registration)
+      .where(
+        and(
+          eq(registration.emailNormalised, emailNormalised),
+          inArray(registration.state, ['pending', 'identity_created', 'compensating', 'needs_attention']),
+        ),
+      )
+    return row as Registration | undefined
+  },
+
+  /**
+   * Takes the registration's lease so only this worker advances it, across processes. A lease
+   * left by a crashed process expires; IdP calls are bounded well inside `leaseSeconds`.
+   * @returns the registration, or undefined if it is final or another worker holds it
+   */
+  async claim(id: string, owner: string, leaseSeconds: number): Promise<Registration | undefined> {
+    const [row] = await db
+      .update(registration)
+      .set({ leaseOwner: owner, leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
+      .where(
+        and(
+          eq(registration.id, id),
+          inArray(registration.state, [...workableStates]),
+          or(
+            isNull(registration.leaseUntil),
+            lt(registration.leaseUntil, sql`now()`),
+            eq(registration.leaseOwner, owner),
+          ),
+        ),
+      )
+      .returning()
+    return row as Registration | undefined
+  },
+
+  async release(id: string, owner: string): Promise<void> {
+    await db
+      .update(registration)
+      .set({ leaseOwner: null, leaseUntil: null })
+      .where(and(eq(registration.id, id), eq(registration.leaseOwner, owner)))
+  },
+
+  /**
+   * Moves the registration from `from` to `to` and appends the event, atomically. Call it on a
+   * transaction when other writes must commit with it.
+   * @throws StaleRegistrationError when the registration is no longer in `from`
+   */
+  async transition(id: string, transition: Transition): Promise<Registration> {
+    const [row] = await db
+      .update(registration)
+      .set({ ...transition.patch, state: transition.to, updatedAt: sql`now()` })
+      .where(and(eq(registration.id, id), eq(registration.state, transition.from)))
+      .returning()
+    if (!row) throw new StaleRegistrationError(id, transition.from)
+    await db.insert(registrationEvent).values({
+      registrationId: id,
+      fromState: transition.from,
+      toState: transition.to,
+      actor: transition.actor,
+      reason: transition.reason,
+    })
+    return row as Registration
+  },
+
+  /** Records progress that is not a transition (an attempt, its error), with an event. */
+  async note(id: string, state: RegistrationState, actor: string, reason: string, patch: RegistrationPatch) {
+    return this.transition(id, { from: state, to: state, actor, reason, patch })
+  },
+
+  async events(id: string): Promise<RegistrationEvent[]> {
+    return db
+      .select()
+      .from(registrationEvent)
+      .where(eq(registrationEvent.registrationId, id))
+      .orderBy(asc(registrationEvent.id))
+  },
+
+  async list(options: { state?: RegistrationState; limit?: number } = {}): Promise<Registration[]> {
+    const rows = await db
+      .select()
+      .from(registration)
+      .where(options.state === undefined ? undefined : eq(registration.state, options.state))
+      .orderBy(desc(registration.createdAt))
+      .limit(options.limit ?? 100)
+    return rows as Registration[]
+  },
+
+  /** Workable registrations nobody holds a live lease on: orphans of a crash, or missed jobs. */
+  async findUnclaimedWorkable(limit: number): Promise<Registration[]> {
+    const rows = await db
+      .select()
+      .from(registration)
+      .where(
+        and(
+          inArray(registration.state, [...workableStates]),
+          or(isNull(registration.leaseUntil), lt(registration.leaseUntil, sql`now()`)),
+        ),
+      )
+      .orderBy(asc(registration.updatedAt))
+      .limit(limit)
+    return rows as Registration[]
+  },
+})
+
+export type RegistrationsRepository = ReturnType<typeof createRegistrationsRepository>
