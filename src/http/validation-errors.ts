@@ -23,6 +23,9 @@ export const toValidationProblem = (
 ): { detail: string; errors: ValidationIssue[] } => {
   const issues: ValidationIssue[] = []
   for (const error of errors) {
+    // TypeBox reports an unknown field twice: as the `false` additionalProperties schema failing
+    // at the field ("schema is false") and as its parent's additionalProperties error. Keep one.
+    if (error.keyword === 'boolean' && error.schemaPath.endsWith('/additionalProperties')) continue
     const base = [context, ...pathOf(error.instancePath)]
     const params = (error.params ?? {}) as Record<string, unknown>
     if (error.keyword === 'required' && Array.isArray(params.requiredProperties)) {
