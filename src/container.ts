@@ -124,7 +124,7 @@ export const createContainer = async (
             log,
             options.jobs === true || options.jobs === undefined ? {} : options.jobs,
           )
-    const saga = { ...defaultSagaOptions, ...options.saga }
+    const saga = { ...defaultSagaOptions, ...config.registration, ...options.saga }
     const deps: Deps = {
       config,
       log,

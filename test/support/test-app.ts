@@ -4,7 +4,10 @@ import { type Config, loadConfig } from '../../src/config.js'
 import { createContainer, type Deps } from '../../src/container.js'
 import type { Database } from '../../src/db/database.js'
 import type { Clock } from '../../src/domain/clock.js'
+import { startRegistrationWorkers } from '../../src/features/register-user/register-user.job.js'
+import type { SagaOptions } from '../../src/features/register-user/saga-context.js'
 import { buildApp } from '../../src/http/build-app.js'
+import type { IdentityProvider } from '../../src/identity/identity-provider.js'
 
 export interface TestApp {
   app: FastifyInstance
@@ -24,14 +27,35 @@ export const testConfig = (env: Record<string, string> = {}): Config =>
  */
 export const createTestApp = async (
   database: Database,
-  options: { env?: Record<string, string>; clock?: Clock } = {},
+  options: {
+    env?: Record<string, string>
+    clock?: Clock
+    saga?: Partial<SagaOptions>
+    /** Wraps the real identity provider, e.g. in a scripted one that injects faults. */
+    wrapIdentityProvider?: (idp: IdentityProvider) => IdentityProvider
+    /** Run the background workers (registration jobs and the sweep), polling fast. */
+    workers?: boolean
+  } = {},
 ): Promise<TestApp> => {
   const unclosable: Database = { ...database, close: async () => {} }
   const container = await createContainer(testConfig(options.env), silentLog, {
     database: unclosable,
+    jobs: { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1, retryDelayMaxSeconds: 2 },
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.saga ? { saga: options.saga } : {}),
   })
-  const app = await buildApp(container.deps)
+  const deps = options.wrapIdentityProvider
+    ? { ...container.deps, idp: options.wrapIdentityProvider(container.deps.idp) }
+    : container.deps
+  const app = await buildApp(deps)
   await app.ready()
-  return { app, deps: container.deps, close: () => app.close() }
+  if (options.workers) await startRegistrationWorkers(deps, deps.saga, deps.jobs!)
+  return {
+    app,
+    deps,
+    close: async () => {
+      await app.close()
+      await container.close()
+    },
+  }
 }

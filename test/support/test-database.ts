@@ -68,7 +68,15 @@ export const databaseTargets = (): DatabaseTarget[] => [
 ]
 
 // Everything a test can write; the seeded reference data and signing keys stay.
-const MUTABLE_TABLES = ['user_role', 'user_profile', 'users_audit', 'local_identity', 'trust']
+const MUTABLE_TABLES = [
+  'registration_event',
+  'registration',
+  'user_role',
+  'user_profile',
+  'users_audit',
+  'local_identity',
+  'trust',
+]
 
 export const truncateMutableTables = async (database: Database): Promise<void> => {
   await database.db.execute(sql.raw(`TRUNCATE ${MUTABLE_TABLES.join(', ')} CASCADE`))

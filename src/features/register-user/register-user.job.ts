@@ -21,6 +21,10 @@ const SWEEP_BATCH = 500
 export const startRegistrationWorkers = async (deps: SagaDeps, options: SagaOptions, queue: JobQueue) => {
   await queue.workRegistrations(async (registrationId) => {
     const result = await advanceRegistration(deps, options, registrationId, 'worker')
+    if (!result.registration) {
+      deps.log.warn({ registrationId }, 'job for a registration that no longer exists; dropping it')
+      return
+    }
     if (result.retryLater) throw new RetryLaterError(registrationId, result.registration.state)
   })
   await queue.workSweeps(async () => {

@@ -24,11 +24,11 @@ const steps: Partial<
   compensating: compensate,
 }
 
-// Far longer than any single IdP call may take; a crashed worker's lease frees up after it.
-const LEASE_SECONDS = 120
+export type AdvanceResult = AdvanceOf<Registration> | AdvanceOf<undefined>
 
-export interface AdvanceResult {
-  registration: Registration
+interface AdvanceOf<R> {
+  /** Undefined only when no such registration exists (e.g. removed by hand). */
+  registration: R
   /** True when the registration is still workable and should be tried again later. */
   retryLater: boolean
   /** False when another worker held the lease, so nothing was done here. */
@@ -50,10 +50,10 @@ export const advanceRegistration = async (
 ): Promise<AdvanceResult> => {
   const registrations = createRegistrationsRepository(deps.db)
   const owner = `${actor}:${randomUUID()}`
-  const claimed = await registrations.claim(registrationId, owner, LEASE_SECONDS)
+  const claimed = await registrations.claim(registrationId, owner, options.leaseSeconds)
   if (!claimed) {
     const registration = await registrations.findById(registrationId)
-    if (!registration) throw new Error(`registration ${registrationId} does not exist`)
+    if (!registration) return { registration: undefined, retryLater: false, claimed: false }
     return { registration, retryLater: steps[registration.state] !== undefined, claimed: false }
   }
   try {

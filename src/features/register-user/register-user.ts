@@ -51,7 +51,7 @@ const advanceInline = async (deps: RegisterUserDeps, registration: Registration,
     if (attempt > 0) await sleep(INLINE_RETRY_DELAYS_MS[attempt - 1])
     try {
       const result = await advanceRegistration(deps, deps.saga, current.id, actor)
-      current = result.registration
+      current = result.registration ?? current
       if (!result.retryLater) return current
     } catch (error) {
       if (!isTransientFailure(error)) throw error

@@ -6,9 +6,14 @@ export type SagaDeps = Pick<Deps, 'db' | 'idp' | 'clock' | 'log'>
 export interface SagaOptions {
   /** Compensation attempts before a registration is handed to a person (`needs_attention`). */
   compensationBudget: number
+  /**
+   * How long a worker's claim on a registration lasts. It must outlast any single step (IdP
+   * calls are bounded by their timeouts); a crashed worker's registrations wait this long.
+   */
+  leaseSeconds: number
 }
 
-export const defaultSagaOptions: SagaOptions = { compensationBudget: 8 }
+export const defaultSagaOptions: SagaOptions = { compensationBudget: 8, leaseSeconds: 60 }
 
 export interface StepContext {
   deps: SagaDeps
