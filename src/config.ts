@@ -3,6 +3,8 @@ import { type Static, Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 
 const booleanWords = '^(true|false|1|0|yes|no|on|off)$'
+const positiveInteger = '^(?!0+$)[0-9]{1,7}$'
+const positiveRate = '^(?!0*(\\.0*)?$)[0-9]{1,5}(\\.[0-9]{1,3})?$'
 
 /** The environment as the service reads it: every variable in SPEC §2, all strings, all optional. */
 export const Environment = Type.Object({
@@ -26,6 +28,25 @@ export const Environment = Type.Object({
   ),
   COGNITO_ENDPOINT: Type.Optional(Type.String({ description: 'an http(s) URL' })),
   COGNITO_ISSUER: Type.Optional(Type.String({ description: 'an http(s) URL' })),
+  COGNITO_TIMEOUT_MS: Type.Optional(
+    Type.String({ pattern: positiveInteger, description: 'milliseconds (> 0)' }),
+  ),
+  COGNITO_CONNECT_TIMEOUT_MS: Type.Optional(
+    Type.String({ pattern: positiveInteger, description: 'milliseconds (> 0)' }),
+  ),
+  // Per-process calls per second; with several processes, give each its share of the account quota.
+  COGNITO_RATE_CREATE: Type.Optional(
+    Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
+  ),
+  COGNITO_RATE_LIST: Type.Optional(
+    Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
+  ),
+  COGNITO_RATE_READ: Type.Optional(
+    Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
+  ),
+  COGNITO_RATE_WRITE: Type.Optional(
+    Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
+  ),
   FLIP_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email', description: 'an email address' })),
   ENFORCE_MFA: Type.Optional(Type.String({ pattern: booleanWords, description: 'true or false' })),
   LOG_LEVEL: Type.Optional(
@@ -33,6 +54,12 @@ export const Environment = Type.Object({
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
       { description: 'a pino level (fatal … trace, silent)' },
     ),
+  ),
+  REGISTRATION_LEASE_SECONDS: Type.Optional(
+    Type.String({ pattern: '^[1-9][0-9]{0,4}$', description: 'whole seconds (1–99999)' }),
+  ),
+  REGISTRATION_COMPENSATION_ATTEMPTS: Type.Optional(
+    Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'a whole number (1–999)' }),
   ),
   LOCAL_TOKEN_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'a token issuer' })),
 })
@@ -46,6 +73,14 @@ export interface CognitoConfig {
   appClientId: string
   endpoint: string | undefined
   issuer: string
+  /** Unset means the adapter's defaults (cognito-config.ts). */
+  timeoutMs?: number | undefined
+  connectTimeoutMs?: number | undefined
+  /** Calls per second per category for this process; unset means Cognito's default quotas. */
+  rateCreate?: number | undefined
+  rateList?: number | undefined
+  rateRead?: number | undefined
+  rateWrite?: number | undefined
 }
 
 export interface Config {
@@ -59,6 +94,8 @@ export interface Config {
   enforceMfa: boolean
   logLevel: string
   localTokenIssuer: string
+  /** Saga tuning; unset fields take the saga's defaults. */
+  registration: { leaseSeconds?: number; compensationBudget?: number }
 }
 
 /** Thrown when the environment is unusable; its message names every bad variable on one line. */
@@ -80,6 +117,9 @@ const isUrl = (value: string, protocols: readonly string[]): boolean => {
     return false
   }
 }
+
+const optionalNumber = (value: string | undefined): number | undefined =>
+  value === undefined ? undefined : Number(value)
 
 const parseBoolean = (value: string): boolean => ['true', '1', 'yes', 'on'].includes(value.toLowerCase())
 
@@ -141,6 +181,12 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
         /\/+$/,
         '',
       ),
+      timeoutMs: optionalNumber(env.COGNITO_TIMEOUT_MS),
+      connectTimeoutMs: optionalNumber(env.COGNITO_CONNECT_TIMEOUT_MS),
+      rateCreate: optionalNumber(env.COGNITO_RATE_CREATE),
+      rateList: optionalNumber(env.COGNITO_RATE_LIST),
+      rateRead: optionalNumber(env.COGNITO_RATE_READ),
+      rateWrite: optionalNumber(env.COGNITO_RATE_WRITE),
     }
   }
   if (authBackend === 'keycloak') {
@@ -162,5 +208,11 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     enforceMfa: env.ENFORCE_MFA === undefined ? authBackend !== 'local' : parseBoolean(env.ENFORCE_MFA),
     logLevel: env.LOG_LEVEL ?? 'info',
     localTokenIssuer: env.LOCAL_TOKEN_ISSUER ?? 'flip-users',
+    registration: {
+      ...(env.REGISTRATION_LEASE_SECONDS ? { leaseSeconds: Number(env.REGISTRATION_LEASE_SECONDS) } : {}),
+      ...(env.REGISTRATION_COMPENSATION_ATTEMPTS
+        ? { compensationBudget: Number(env.REGISTRATION_COMPENSATION_ATTEMPTS) }
+        : {}),
+    },
   }
 }

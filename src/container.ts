@@ -15,8 +15,11 @@ import { openPglite } from './db/open-pglite.js'
 import { openPostgres } from './db/open-postgres.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { defaultSagaOptions, type SagaOptions } from './features/register-user/saga-context.js'
+import { COGNITO_QUOTA_OF, cognitoRates } from './identity/cognito/cognito-config.js'
+import { createCognitoIdentityProvider } from './identity/cognito/cognito-identity-provider.js'
 import type { IdentityProvider } from './identity/identity-provider.js'
 import { createLocalIdentityProvider } from './identity/local/local-identity-provider.js'
+import { createPacedIdentityProvider } from './identity/paced-identity-provider.js'
 import { type JobQueue, type JobQueueOptions, startJobQueue } from './jobs/job-queue.js'
 
 /** Everything the service is built from. Use cases take only the slice they need. */
@@ -66,7 +69,15 @@ export const openConfiguredDatabase = async (config: Config, log: Logger): Promi
 }
 
 const buildIdentityProvider = (config: Config, db: Db, clock: Clock): IdentityProvider => {
+  // Unpaced: `local` is our own database, with no quota to respect.
   if (config.authBackend === 'local') return createLocalIdentityProvider({ db, clock })
+  if (config.authBackend === 'cognito' && config.cognito) {
+    // One paced instance per process: its limiters are this process's share of the account quota.
+    return createPacedIdentityProvider(createCognitoIdentityProvider(config.cognito), {
+      categories: COGNITO_QUOTA_OF,
+      rates: cognitoRates(config.cognito),
+    })
+  }
   throw new ConfigError([`AUTH_BACKEND=${config.authBackend} is not available in this build yet (use local)`])
 }
 
