@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider'
+import { afterAll, beforeAll } from 'vitest'
+import type { CognitoConfig } from '../../src/config.js'
+
+const HOST = '127.0.0.1'
+/** Any region the adapter's configuration accepts; cognito-local ignores it. */
+export const EMULATOR_REGION = 'eu-west-2'
+
+export interface UserPool {
+  userPoolId: string
+  appClientId: string
+  /** What cognito-local puts in `iss`: its `TokenConfig.IssuerDomain` and the pool id. */
+  issuer: string
+}
+
+export interface CognitoLocal {
+  /** The emulator's base URL, e.g. http://127.0.0.1:40123 */
+  endpoint: string
+  pid: number
+  /** A pool (username = the email as given) and an app client allowing ADMIN_USER_PASSWORD_AUTH. */
+  pool: UserPool
+  /** An SDK client straight to the emulator, for test set-up the adapter does not do. */
+  admin: CognitoIdentityProviderClient
+  createPool(options?: { usernameAttributes?: 'email'[] }): Promise<UserPool>
+  /** The adapter's configuration for a pool, against `endpoint` or another one (a proxy). */
+  config(pool?: UserPool, endpoint?: string): CognitoConfig
+  stop(): Promise<void>
+}
+
+/** The SDK's default credential chain must find something; the emulator accepts anything. */
+const useDummyCredentials = () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'cognito-local'
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'cognito-local'
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, HOST, () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()))
+    })
+  })
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const waitUntilAnswering = async (endpoint: string, child: ChildProcess, output: () => string) => {
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`cognito-local exited (${child.exitCode}):\n${output()}`)
+    try {
+      const response = await fetch(`${endpoint}/health`)
+      if (response.ok) return
+    } catch {
+      // not listening yet
+    }
+    await sleep(50)
+  }
+  throw new Error(`cognito-local did not answer on ${endpoint} within 20 s:\n${output()}`)
+}
+
+const stopChild = async (child: ChildProcess): Promise<void> => {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  process.kill(child.pid, 'SIGTERM')
+  const killed = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)])
+  if (!killed && child.exitCode === null) {
+    process.kill(child.pid, 'SIGKILL')
+    await exited
+  }
+}
+
+/**
+ * Starts the cognito-local emulator from node_modules in a fresh temporary directory (it keeps
+ * its data in ./.cognito of its working directory), on a free loopback port, and creates a user
+ * pool and an app client through the SDK.
+ *
+ * `.cognito/config.json` sets `UserPoolDefaults.UsernameAttributes` to `[]`: the emulator's
+ * default is `["email"]` (username = the sub, email an alias), whereas FLIP's pool keeps the
+ * email as the username. The issuer domain is pinned to the real address because the emulator's
+ * own default names `localhost`.
+ */
+export const startCognitoLocal = async (): Promise<CognitoLocal> => {
+  useDummyCredentials()
+  const bin = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js')
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'cognito-local-'))
+  const port = await freePort()
+  const endpoint = `http://${HOST}:${port}`
+  await mkdir(path.join(cwd, '.cognito'))
+  await writeFile(
+    path.join(cwd, '.cognito', 'config.json'),
+    JSON.stringify({ UserPoolDefaults: { UsernameAttributes: [] }, TokenConfig: { IssuerDomain: endpoint } }),
+  )
+  const { DEBUG: _debug, ...env } = process.env
+  const child = spawn(process.execPath, [bin], {
+    cwd,
+    env: { ...env, PORT: String(port), HOST, NODE_NO_WARNINGS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8_000)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+
+  const admin = new CognitoIdentityProviderClient({ region: EMULATOR_REGION, endpoint, maxAttempts: 1 })
+  const stop = async () => {
+    admin.destroy()
+    await stopChild(child)
+    await rm(cwd, { recursive: true, force: true })
+  }
+  try {
+    await waitUntilAnswering(endpoint, child, () => output)
+    const createPool: CognitoLocal['createPool'] = async (options = {}) => {
+      const created = await admin.send(
+        new CreateUserPoolCommand({
+          PoolName: `flip-users-test-${Date.now()}`,
+          ...(options.usernameAttributes ? { UsernameAttributes: options.usernameAttributes } : {}),
+        }),
+      )
+      const userPoolId = created.UserPool!.Id!
+      const appClient = await admin.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId: userPoolId,
+          ClientName: 'flip-users',
+          ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        }),
+      )
+      return {
+        userPoolId,
+        appClientId: appClient.UserPoolClient!.ClientId!,
+        issuer: `${endpoint}/${userPoolId}`,
+      }
+    }
+    const pool = await createPool()
+    return {
+      endpoint,
+      pid: child.pid!,
+      pool,
+      admin,
+      createPool,
+      config: (p = pool, via = endpoint) => ({
+        region: EMULATOR_REGION,
+        userPoolId: p.userPoolId,
+        appClientId: p.appClientId,
+        endpoint: via,
+        issuer: p.issuer,
+      }),
+      stop,
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
+
+/** One emulator for the enclosing describe block (or file), stopped by PID afterwards. */
+export const useCognitoLocal = (): (() => CognitoLocal) => {
+  let emulator: CognitoLocal | undefined
+  beforeAll(async () => {
+    emulator = await startCognitoLocal()
+  })
+  afterAll(async () => {
+    await emulator?.stop()
+  })
+  return () => {
+    if (!emulator) throw new Error('cognito-local is not running yet')
+    return emulator
+  }
+}
