@@ -11,17 +11,17 @@ export const installDatabaseFaults = async (database: Database): Promise<void> =
     CREATE TABLE IF NOT EXISTS test_fault (
       table_name text PRIMARY KEY,
       sqlstate text NOT NULL,
-      remaining integer NOT NULL,
+      until_count bigint NOT NULL,
       sleep_seconds integer NOT NULL DEFAULT 0
     )`)
+  // A sequence counts fired faults: nextval survives the rollback the fault itself causes.
+  await database.db.execute(sql`CREATE SEQUENCE IF NOT EXISTS test_fault_fired`)
   await database.db.execute(sql`
     CREATE OR REPLACE FUNCTION test_fault_raise() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE f test_fault%ROWTYPE;
     BEGIN
-      UPDATE test_fault SET remaining = remaining - 1
-        WHERE table_name = TG_TABLE_NAME AND remaining > 0
-        RETURNING * INTO f;
-      IF FOUND THEN
+      SELECT * INTO f FROM test_fault WHERE table_name = TG_TABLE_NAME;
+      IF FOUND AND nextval('test_fault_fired') <= f.until_count THEN
         IF f.sleep_seconds > 0 THEN PERFORM pg_sleep(f.sleep_seconds); END IF;
         IF f.sqlstate <> '00000' THEN
           RAISE EXCEPTION 'injected fault on %', TG_TABLE_NAME USING ERRCODE = f.sqlstate;
@@ -48,9 +48,9 @@ export const injectDatabaseFault = async (
   sleepSeconds = 0,
 ): Promise<void> => {
   await database.db.execute(sql`
-    INSERT INTO test_fault (table_name, sqlstate, remaining, sleep_seconds)
-    VALUES (${table}, ${sqlstate}, ${times}, ${sleepSeconds})
-    ON CONFLICT (table_name) DO UPDATE SET sqlstate = excluded.sqlstate, remaining = excluded.remaining,
+    INSERT INTO test_fault (table_name, sqlstate, until_count, sleep_seconds)
+    VALUES (${table}, ${sqlstate}, (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END + ${times} FROM test_fault_fired), ${sleepSeconds})
+    ON CONFLICT (table_name) DO UPDATE SET sqlstate = excluded.sqlstate, until_count = excluded.until_count,
       sleep_seconds = excluded.sleep_seconds`)
 }
 

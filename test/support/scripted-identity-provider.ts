@@ -22,6 +22,7 @@ export interface ScriptedIdentityProvider extends IdentityProvider {
     options?: { times?: number; afterForwarding?: boolean },
   ): void
   heal(operation?: Operation): void
+  resetCalls(): void
   calls: Record<Operation, number>
 }
 
@@ -58,6 +59,9 @@ export const scriptIdentityProvider = (inner: IdentityProvider): ScriptedIdentit
     heal(operation) {
       if (operation) faults.delete(operation)
       else faults.clear()
+    },
+    resetCalls() {
+      for (const operation of Object.keys(calls) as Operation[]) calls[operation] = 0
     },
     createUser: (email, options) => run('createUser', () => inner.createUser(email, options)),
     getUserById: (id) => run('getUserById', () => inner.getUserById(id)),

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { index, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core'
 
 export const userProfile = pgTable('user_profile', {
@@ -15,7 +16,8 @@ export const usersAudit = pgTable(
     action: text('action').notNull(),
     userId: uuid('user_id').notNull(),
     modifiedByUserId: uuid('modified_by_user_id').notNull(),
-    timestamp: timestamp('timestamp', { withTimezone: true }).notNull().defaultNow(),
+    // clock_timestamp, not now(): rows written in one transaction keep the order they happened in.
+    timestamp: timestamp('timestamp', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
   },
   (t) => [index('ix_users_audit_user_id').on(t.userId)],
 )

@@ -4,6 +4,7 @@ import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
 import { isUniqueViolation } from '../../db/pg-errors.js'
 import { normaliseEmail } from '../../domain/email.js'
+import { isWorkable } from '../../domain/registration-state.js'
 import { appError } from '../../errors/error-catalogue.js'
 import type { JobQueue } from '../../jobs/job-queue.js'
 import {
@@ -52,13 +53,15 @@ const advanceInline = async (deps: RegisterUserDeps, registration: Registration,
     try {
       const result = await advanceRegistration(deps, deps.saga, current.id, actor)
       current = result.registration ?? current
-      if (!result.retryLater) return current
+      // Compensation is retried in the background only: its budget counts real backoff.
+      if (!result.retryLater || current.state === 'compensating') break
     } catch (error) {
       if (!isTransientFailure(error)) throw error
       deps.log.warn({ err: error, registrationId: current.id }, 'registration step failed transiently')
     }
   }
-  await deps.jobs.enqueueRegistration(current.id, FIRST_BACKGROUND_DELAY_SECONDS)
+  if (isWorkable(current.state))
+    await deps.jobs.enqueueRegistration(current.id, FIRST_BACKGROUND_DELAY_SECONDS)
   return current
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "users_audit" ALTER COLUMN "timestamp" SET DEFAULT clock_timestamp();
