@@ -3,10 +3,13 @@ import swaggerUi from '@fastify/swagger-ui'
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Deps } from '../container.js'
+import { deleteUserRoute } from '../features/delete-user/delete-user.route.js'
 import { healthRoutes } from '../features/health/health.route.js'
 import { jwksRoute } from '../features/jwks/jwks.route.js'
 import { listRolesRoute } from '../features/list-roles/list-roles.route.js'
+import { registerIdentityRoutes } from '../features/register-identity/register-identity.route.js'
 import { registerUserRoutes } from '../features/register-user/register-user.route.js'
+import { setUserRolesRoute } from '../features/set-user-roles/set-user-roles.route.js'
 import { registerAuthentication } from './auth-plugin.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 
@@ -41,6 +44,9 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   if (!deps.jobs)
     throw new Error('the HTTP app needs the job queue: registrations are finished in the background')
   await app.register(registerUserRoutes({ ...deps, jobs: deps.jobs }))
+  await app.register(registerIdentityRoutes(deps))
+  await app.register(setUserRolesRoute(deps))
+  await app.register(deleteUserRoute(deps))
   if (deps.localTokens) await app.register(jwksRoute(deps.localTokens.jwks))
 
   return app

@@ -1,0 +1,68 @@
+import type { Caller } from '../../auth/token-verifier.js'
+import type { Deps } from '../../container.js'
+import type { AppError } from '../../errors/app-error.js'
+import { appError, internalError } from '../../errors/error-catalogue.js'
+import { isIdentityError } from '../../identity/identity-errors.js'
+import { toAppError } from '../shared/identity-failures.js'
+import { type RoleGrants, resolveRoleGrants } from '../shared/resolve-role-grants.js'
+import { writeRoleGrants } from '../shared/write-role-grants.js'
+
+export interface SetUserRolesInput {
+  userId: string
+  roles: string[]
+  trustId: string | null
+}
+
+export interface UserRoles {
+  roles: string[]
+  trustId: string | null
+}
+
+export type SetUserRolesDeps = Pick<Deps, 'db' | 'idp'>
+
+const unexpected = (error: unknown) => toAppError(error, () => internalError(error))
+
+/** FLIP's answers to a failed existence check. None of them writes anything. */
+const existenceFailure = (error: unknown, userId: string): AppError => {
+  // InvalidInput only means the id cannot name a user (the path is already a UUID).
+  if (isIdentityError(error, 'NotFound') || isIdentityError(error, 'InvalidInput'))
+    return appError('user.not_found', `User with ID ${userId} not found`, { cause: error })
+  if (isIdentityError(error, 'Throttled')) return unexpected(error)
+  if (isIdentityError(error)) {
+    // FLIP answers every provider-side failure (its 5xx) with 503 and this detail.
+    return appError(
+      'idp.unavailable',
+      'Could not verify user existence with the identity provider; please try again.',
+      { cause: error },
+    )
+  }
+  return unexpected(error)
+}
+
+/**
+ * FLIP's `set_user_roles`, phase 2 alone: check that the IdP knows the user, check the roles
+ * (and the Trust Admin rules), then replace the user's grants and audit "Updated user roles" in
+ * one transaction. Trust-scoped grants other than Trust Admin are left alone.
+ *
+ * @throws NotFound (`User with ID {id} not found`, trust), Throttled, Transient (IdP: `Could not
+ *   verify user existence…`; database), BadRequest (`Invalid role(s): …`, Trust Admin rules),
+ *   Internal (`Internal server error`)
+ */
+export const setUserRoles = async (
+  deps: SetUserRolesDeps,
+  input: SetUserRolesInput,
+  caller: Caller,
+): Promise<UserRoles> => {
+  try {
+    await deps.idp.getUserById(input.userId)
+  } catch (error) {
+    throw existenceFailure(error, input.userId)
+  }
+  try {
+    const grants: RoleGrants = await resolveRoleGrants(deps.db, input.roles, input.trustId)
+    await deps.db.transaction((tx) => writeRoleGrants(tx, input.userId, grants, caller.id))
+  } catch (error) {
+    throw unexpected(error)
+  }
+  return { roles: input.roles, trustId: input.trustId }
+}
