@@ -1,0 +1,84 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+
+const execFileAsync = promisify(execFile)
+export const repoRoot = path.resolve(import.meta.dirname, '../..')
+export const cliPath = path.join(repoRoot, 'dist/cli/main.js')
+
+/** The e2e tests run the built CLI; `npm test` builds first, a bare `vitest` run builds here. */
+export const ensureBuilt = async (): Promise<void> => {
+  if (!existsSync(cliPath)) await execFileAsync('npm', ['run', 'build', '--silent'], { cwd: repoRoot })
+}
+
+const cleanEnv = (env: Record<string, string>): NodeJS.ProcessEnv => {
+  const base = { ...process.env }
+  for (const name of [
+    'DATABASE_URL',
+    'DATA_DIR',
+    'PORT',
+    'HOST',
+    'AUTH_BACKEND',
+    'FLIP_ADMIN_EMAIL',
+    'LOG_LEVEL',
+  ]) {
+    delete base[name]
+  }
+  return { ...base, LOG_LEVEL: 'warn', ...env }
+}
+
+export interface RunResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs a CLI command to completion. */
+export const runCli = (args: string[], env: Record<string, string>): Promise<RunResult> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+
+export interface RunningServe {
+  child: ChildProcess
+  url: string
+  output: () => string
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>
+}
+
+/** Starts `flip-users serve` on a free port and waits for its banner. */
+export const startServe = (env: Record<string, string>): Promise<RunningServe> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, 'serve'], {
+      env: cleanEnv({ PORT: '0', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)))
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(output)
+      if (match && /API docs:|FLIP_ADMIN_EMAIL/.test(output))
+        resolve({ child, url: match[1]!, output: () => output, exited })
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    exited.then((code) => reject(new Error(`serve exited with ${code} before it was ready:\n${output}`)))
+  })
+
+/** The admin token `serve` prints at start. */
+export const printedAdminToken = (output: string): string => {
+  const match = /Admin token for .*:\n\s+(\S+)/.exec(output)
+  if (!match) throw new Error(`no admin token in:\n${output}`)
+  return match[1]!
+}

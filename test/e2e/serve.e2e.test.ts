@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { openTestPostgres } from '../support/test-database.js'
+import { ensureBuilt, printedAdminToken, runCli, startServe } from './cli-process.js'
+
+const getRoles = (url: string, token: string) =>
+  fetch(`${url}/api/roles`, { headers: { authorization: `Bearer ${token}` } })
+
+describe('flip-users serve, embedded (PGlite + local identity provider)', () => {
+  let dataDir: string
+  beforeAll(async () => {
+    await ensureBuilt()
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'flip-users-e2e-'))
+  })
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true })
+  })
+
+  it('starts on a fresh data directory, prints a working admin token, owns the directory, and stops cleanly', async () => {
+    const env = { DATA_DIR: dataDir }
+    const server = await startServe(env)
+    try {
+      const token = printedAdminToken(server.output())
+      expect(server.output()).toContain(`curl -H "Authorization: Bearer ${token}" ${server.url}/api/roles`)
+      const roles = await getRoles(server.url, token)
+      expect(roles.status).toBe(200)
+      expect((await roles.json()).roles.map((role: { rolename: string }) => role.rolename)).toEqual([
+        'Admin',
+        'Researcher',
+        'Trust Admin',
+        'Viewer',
+      ])
+
+      const second = await runCli(['serve'], { ...env, PORT: '0' })
+      expect(second.code).toBe(75)
+      expect(second.stderr).toContain(`The data directory ${dataDir} is in use by another flip-users process`)
+
+      const tokenWhileRunning = await runCli(['token', '--email', 'admin@flip.local'], env)
+      expect(tokenWhileRunning.code).toBe(75)
+      expect(tokenWhileRunning.stderr).toContain('use the admin token it printed at start')
+    } finally {
+      server.child.kill('SIGTERM')
+    }
+    expect(await server.exited).toBe(0)
+
+    const minted = await runCli(['token', '--email', 'admin@flip.local', '--ttl', '10m'], env)
+    expect(minted.code).toBe(0)
+    const restarted = await startServe(env)
+    try {
+      expect(restarted.output()).not.toContain('Created the bootstrap admin')
+      expect((await getRoles(restarted.url, minted.stdout.trim())).status).toBe(200)
+    } finally {
+      restarted.child.kill('SIGTERM')
+    }
+    expect(await restarted.exited).toBe(0)
+  })
+
+  it('refuses a token for an address that has no identity', async () => {
+    const result = await runCli(['token', '--email', 'nobody@example.org'], { DATA_DIR: dataDir })
+    expect(result.code).toBe(66)
+    expect(result.stderr).toContain('No user with email nobody@example.org')
+  })
+})
+
+describe.skipIf(!inject('postgresUrl'))('flip-users serve on PostgreSQL', () => {
+  it('mints a token with the CLI while the server runs and serves /api/roles with it', async () => {
+    await ensureBuilt()
+    const database = await openTestPostgres()
+    try {
+      const env = { DATABASE_URL: database.url, FLIP_ADMIN_EMAIL: 'ops@example.org' }
+      const server = await startServe(env)
+      try {
+        const minted = await runCli(['token', '--email', 'ops@example.org'], env)
+        expect(minted.code).toBe(0)
+        expect((await getRoles(server.url, minted.stdout.trim())).status).toBe(200)
+        expect((await getRoles(server.url, 'not-a-token')).status).toBe(401)
+      } finally {
+        server.child.kill('SIGTERM')
+      }
+      expect(await server.exited).toBe(0)
+    } finally {
+      await database.close()
+    }
+  })
+})
