@@ -10,8 +10,20 @@ import { listRolesRoute } from '../features/list-roles/list-roles.route.js'
 import { registerIdentityRoutes } from '../features/register-identity/register-identity.route.js'
 import { registerUserRoutes } from '../features/register-user/register-user.route.js'
 import { setUserRolesRoute } from '../features/set-user-roles/set-user-roles.route.js'
-import { registerAuthentication } from './auth-plugin.js'
+import { isPublicRoute, registerAuthentication } from './auth-plugin.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
+
+export interface RouteEntry {
+  method: string
+  url: string
+  public: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeInventory: readonly RouteEntry[]
+  }
+}
 
 /** Builds the HTTP application on a container's dependencies. Listening is the caller's business. */
 export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
@@ -27,6 +39,16 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
+
+  // Every route as registered, for the guard test that no route is left open by accident.
+  const routeInventory: RouteEntry[] = []
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD')
+        routeInventory.push({ method, url: route.url, public: isPublicRoute(route.config, route.url) })
+    }
+  })
+  app.decorate('routeInventory', routeInventory)
 
   await app.register(swagger, {
     openapi: {

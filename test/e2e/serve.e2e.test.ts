@@ -26,12 +26,11 @@ describe('flip-users serve, embedded (PGlite + local identity provider)', () => 
       expect(server.output()).toContain(`curl -H "Authorization: Bearer ${token}" ${server.url}/api/roles`)
       const roles = await getRoles(server.url, token)
       expect(roles.status).toBe(200)
-      expect((await roles.json()).roles.map((role: { rolename: string }) => role.rolename)).toEqual([
-        'Admin',
-        'Researcher',
-        'Trust Admin',
-        'Viewer',
-      ])
+      expect(
+        ((await roles.json()) as { roles: { rolename: string }[] }).roles.map(
+          (role: { rolename: string }) => role.rolename,
+        ),
+      ).toEqual(['Admin', 'Researcher', 'Trust Admin', 'Viewer'])
 
       const second = await runCli(['serve'], { ...env, PORT: '0' })
       expect(second.code).toBe(75)

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Database } from '../../src/db/database.js'
+import { createTestApp, type TestApp } from '../support/test-app.js'
+import { openTestPglite } from '../support/test-database.js'
+
+/** The only API routes anyone may call without a token. Adding one must be a deliberate change here. */
+const PUBLIC_ROUTES = ['GET /.well-known/jwks.json', 'GET /api/health', 'GET /api/ready']
+
+const isDocs = (url: string) => url.startsWith('/api/docs')
+const concrete = (url: string) => url.replace(/:\w+/g, '6d1da2d7-e510-488c-9085-8608cd817256')
+
+describe('route inventory', () => {
+  let database: Database
+  let t: TestApp
+  beforeAll(async () => {
+    database = await openTestPglite()
+    t = await createTestApp(database)
+  })
+  afterAll(async () => {
+    await t.close()
+    await database.close()
+  })
+
+  it('marks only health, readiness, JWKS and the docs as public', () => {
+    const marked = t.app.routeInventory.filter((route) => route.public && !isDocs(route.url))
+    expect(marked.map((route) => `${route.method} ${route.url}`).sort()).toEqual([...PUBLIC_ROUTES].sort())
+    expect(
+      t.app.routeInventory.filter((route) => isDocs(route.url)).every((route) => route.method === 'GET'),
+    ).toBe(true)
+  })
+
+  it('answers 401 without a token on every other route, before validating anything', async () => {
+    const open: string[] = []
+    for (const route of t.app.routeInventory.filter((entry) => !entry.public)) {
+      const response = await t.app.inject({
+        method: route.method as 'GET',
+        url: concrete(route.url),
+        payload: {},
+      })
+      if (response.statusCode !== 401) open.push(`${route.method} ${route.url} → ${response.statusCode}`)
+    }
+    expect(open).toEqual([])
+    expect(t.app.routeInventory.filter((entry) => !entry.public).length).toBeGreaterThanOrEqual(6)
+  })
+})
