@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       enforceMfa: false,
       logLevel: 'info',
       localTokenIssuer: 'flip-users',
+      registration: {},
     })
   })
 
