@@ -2,6 +2,7 @@
 import { ConfigError } from '../config.js'
 import { DataDirLockedError } from '../db/data-dir-lock.js'
 import { migrateCommand } from './commands/migrate.js'
+import { registrationsCommand } from './commands/registrations.js'
 import { serveCommand } from './commands/serve.js'
 import { tokenCommand } from './commands/token.js'
 import { exitCodeOf, exitCodes } from './exit-codes.js'
@@ -11,12 +12,16 @@ const usage = `usage: flip-users <command>
   serve                          migrate, seed, bootstrap the admin, then serve HTTP
   migrate                        apply migrations and seeds, then exit
   token --email E [--ttl 1h]     print an access token (AUTH_BACKEND=local only)
+  registrations list [--state S] [--limit N] [--json]
+  registrations show|retry|abandon ID
+                                 operate the registration saga (flip-users registrations help)
 `
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   serve: () => serveCommand(),
   migrate: () => migrateCommand(),
   token: (args) => tokenCommand(args),
+  registrations: (args) => registrationsCommand(args),
 }
 
 const run = async (argv: string[]): Promise<number> => {

@@ -1,0 +1,190 @@
+import { execFile, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { Database } from '../../src/db/database.js'
+import { normaliseEmail } from '../../src/domain/email.js'
+import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
+import { createRegistrationsRepository } from '../../src/repositories/registrations-repository.js'
+import { uniqueEmail } from '../support/factories.js'
+import { openTestPostgres } from '../support/test-database.js'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const cli = path.join(root, 'dist/cli/main.js')
+
+interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/**
+ * The built `flip-users registrations` commands as an operator runs them, against a real
+ * PostgreSQL: exit codes, stdout and stderr.
+ */
+describe.skipIf(inject('postgresUrl') === undefined)(
+  'flip-users registrations (built CLI, PostgreSQL)',
+  () => {
+    let database: Database & { url: string }
+    let cwd: string
+    const ids = { failed: '', pending: '', toAbandon: '' }
+
+    const run = (...args: string[]): Promise<CliResult> =>
+      new Promise((resolve, reject) => {
+        // Only what the CLI needs: nothing from the test runner's environment leaks in.
+        const child = spawn(process.execPath, [cli, ...args], {
+          cwd,
+          env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+        let stdout = ''
+        let stderr = ''
+        child.stdout.on('data', (chunk) => {
+          stdout += chunk
+        })
+        child.stderr.on('data', (chunk) => {
+          stderr += chunk
+        })
+        child.on('error', reject)
+        child.on('close', (code) => resolve({ code, stdout, stderr }))
+      })
+
+    const record = async (email: string) => {
+      const requester = randomUUID()
+      return createRegistrationsRepository(database.db).insert(
+        {
+          email,
+          emailNormalised: normaliseEmail(email),
+          name: 'Test User',
+          organisation: 'Example Org',
+          roleIds: [RESEARCHER_ROLE_ID],
+          trustId: null,
+          requestedBy: requester,
+          idempotencyKey: null,
+          requestHash: 'e2e',
+        },
+        requester,
+      )
+    }
+
+    beforeAll(async () => {
+      await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: root })
+      database = await openTestPostgres()
+      // A scratch working directory: the CLI must not need (or create) anything in the repository.
+      cwd = await mkdtemp(path.join(os.tmpdir(), 'flip-users-cli-'))
+      const failed = await record(uniqueEmail('failed'))
+      await createRegistrationsRepository(database.db).transition(failed.id, {
+        from: 'pending',
+        to: 'failed',
+        actor: 'test',
+        reason: 'the email already has an identity-provider user',
+        patch: { errorCode: 'user.email_exists', errorDetail: 'User already exists' },
+      })
+      ids.failed = failed.id
+      ids.toAbandon = (await record(uniqueEmail('abandon'))).id
+      ids.pending = (await record(uniqueEmail('pending'))).id
+    }, 180_000)
+
+    afterAll(async () => {
+      await database?.close()
+      if (cwd) await rm(cwd, { recursive: true, force: true })
+    })
+
+    it('lists registrations newest first as JSON', async () => {
+      const { code, stdout } = await run('registrations', 'list', '--json')
+      expect(code).toBe(0)
+      const rows = JSON.parse(stdout)
+      expect(rows.map((row: { registration_id: string }) => row.registration_id)).toEqual([
+        ids.pending,
+        ids.toAbandon,
+        ids.failed,
+      ])
+      expect(rows[2]).toMatchObject({ state: 'failed', user_id: null, attempts: 0 })
+    })
+
+    it('filters the list by state and limits it', async () => {
+      const failed = await run('registrations', 'list', '--state', 'failed', '--json')
+      expect(failed.code).toBe(0)
+      expect(JSON.parse(failed.stdout)).toEqual([
+        expect.objectContaining({ registration_id: ids.failed, state: 'failed' }),
+      ])
+      const one = await run('registrations', 'list', '--limit', '1', '--json')
+      expect(JSON.parse(one.stdout)).toHaveLength(1)
+    })
+
+    it('prints one line per registration under a header', async () => {
+      const { code, stdout } = await run('registrations', 'list', '--state', 'pending')
+      expect(code).toBe(0)
+      const lines = stdout.trimEnd().split('\n')
+      expect(lines[0]).toMatch(/^ID\s+STATE\s+EMAIL\s+USER ID\s+ATTEMPTS\s+UPDATED$/)
+      expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 2))).toEqual([
+        [ids.pending, 'pending'],
+        [ids.toAbandon, 'pending'],
+      ])
+    })
+
+    it('rejects an unknown state with exit 64 and names the valid ones', async () => {
+      const { code, stdout, stderr } = await run('registrations', 'list', '--state', 'stuck')
+      expect(code).toBe(64)
+      expect(stdout).toBe('')
+      expect(stderr).toContain('Unknown state "stuck"; expected one of pending, identity_created')
+    })
+
+    it('shows one registration with its history', async () => {
+      const { code, stdout } = await run('registrations', 'show', ids.failed)
+      expect(code).toBe(0)
+      const view = JSON.parse(stdout)
+      expect(view).toMatchObject({
+        registration_id: ids.failed,
+        state: 'failed',
+        last_error: 'User already exists',
+      })
+      expect(view.events.map((event: { from: string | null; to: string }) => [event.from, event.to])).toEqual(
+        [
+          [null, 'pending'],
+          ['pending', 'failed'],
+        ],
+      )
+    })
+
+    it('answers exit 66 for a registration that does not exist', async () => {
+      const id = randomUUID()
+      for (const subcommand of ['show', 'retry', 'abandon']) {
+        const { code, stderr } = await run('registrations', subcommand, id)
+        expect(code).toBe(66)
+        expect(stderr).toBe(`No registration ${id}.\n`)
+      }
+      expect((await run('registrations', 'show', 'not-an-id')).code).toBe(66)
+    })
+
+    it('refuses to retry a registration in a final state', async () => {
+      const { code, stderr } = await run('registrations', 'retry', ids.failed)
+      expect(code).toBe(64)
+      expect(stderr).toBe(`Registration ${ids.failed} is already failed; nothing to retry\n`)
+    })
+
+    it('retries a pending registration to completion and prints its state', async () => {
+      const { code, stdout } = await run('registrations', 'retry', ids.pending)
+      expect(code).toBe(0)
+      expect(stdout).toBe(`Registration ${ids.pending} is now completed.\n`)
+      const registration = await createRegistrationsRepository(database.db).findById(ids.pending)
+      expect(registration).toMatchObject({ state: 'completed', userId: expect.any(String), leaseOwner: null })
+    })
+
+    it('abandons a registration that never reached the identity provider', async () => {
+      const { code, stdout } = await run('registrations', 'abandon', ids.toAbandon)
+      expect(code).toBe(0)
+      expect(stdout).toContain(`Registration ${ids.toAbandon} is now failed.`)
+      const events = await createRegistrationsRepository(database.db).events(ids.toAbandon)
+      expect(events.at(-1)).toMatchObject({
+        toState: 'failed',
+        actor: 'operator',
+        reason: 'abandoned by an operator',
+      })
+    })
+  },
+)
