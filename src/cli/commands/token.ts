@@ -30,6 +30,8 @@ export const tokenCommand = async (args: string[]): Promise<number> => {
     container = await createContainer(
       config,
       createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+      // Minting a token needs no background work: do not start the job engine.
+      { jobs: false },
     )
   } catch (error) {
     if (!(error instanceof DataDirLockedError)) throw error

@@ -12,8 +12,8 @@ import {
   type RegistrationPatch,
   StaleRegistrationError,
 } from '../../repositories/registrations-repository.js'
-import { createUserRolesRepository } from '../../repositories/user-roles-repository.js'
 import { advanceRegistration } from '../register-user/register-user.saga.js'
+import { isOurs } from '../register-user/steps/create-identity-user.js'
 import { toAppError } from '../shared/identity-failures.js'
 
 /** The actor recorded on every transition an operator causes. */
@@ -153,9 +153,7 @@ const userOurCreateMade = async (
       }),
     )
   }
-  const appearedAfterUs = existing.createdAt.getTime() >= registration.createdAt.getTime()
-  const holdsGrants = await createUserRolesRepository(deps.db).holdsAny(existing.id)
-  return appearedAfterUs && !holdsGrants ? existing : undefined
+  return (await isOurs(deps.db, registration, existing)) ? existing : undefined
 }
 
 /** The operator's decision for a registration whose lease this process holds. */

@@ -1,3 +1,4 @@
+import type { Db } from '../../../db/database.js'
 import { isIdentityError } from '../../../identity/identity-errors.js'
 import type { IdentityUser } from '../../../identity/identity-provider.js'
 import {
@@ -12,14 +13,16 @@ import { continueWith, type StepContext, type StepResult, waitWith } from '../sa
  * Adoption, never theft: after an ambiguous create, the IdP may hold the user we asked for. It
  * is ours only if it appeared after this registration began and nobody has granted it anything.
  */
+export const isOurs = async (db: Db, registration: Registration, existing: IdentityUser): Promise<boolean> =>
+  existing.createdAt.getTime() >= registration.createdAt.getTime() &&
+  !(await createUserRolesRepository(db).holdsAny(existing.id))
+
 const adoptableUser = async (
   ctx: StepContext,
   registration: Registration,
 ): Promise<IdentityUser | undefined> => {
   const existing = await ctx.deps.idp.getUserByEmail(registration.email)
-  const appearedAfterUs = existing.createdAt.getTime() >= registration.createdAt.getTime()
-  const holdsGrants = await createUserRolesRepository(ctx.deps.db).holdsAny(existing.id)
-  return appearedAfterUs && !holdsGrants ? existing : undefined
+  return (await isOurs(ctx.deps.db, registration, existing)) ? existing : undefined
 }
 
 /**
