@@ -61,15 +61,13 @@ export const createRegistrationsRepository = (db: Db) => ({
         .insert(registration)
         .values({ ...row, state: 'pending' })
         .returning()
-      await tx
-        .insert(registrationEvent)
-        .values({
-          registrationId: inserted!.id,
-          fromState: null,
-          toState: 'pending',
-          actor,
-          reason: 'registration requested',
-        })
+      await tx.insert(registrationEvent).values({
+        registrationId: inserted!.id,
+        fromState: null,
+        toState: 'pending',
+        actor,
+        reason: 'registration requested',
+      })
       return inserted as Registration
     })
   },
