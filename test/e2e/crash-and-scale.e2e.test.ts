@@ -3,11 +3,24 @@ import { describe, expect, inject, it, vi } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import { injectDatabaseFault, installDatabaseFaults } from '../support/database-faults.js'
+import { rowsOf } from '../support/sql-rows.js'
 import { openTestPostgres } from '../support/test-database.js'
 import { ensureBuilt, runCli, startServe } from './cli-process.js'
 
-const rows = async <T>(database: Database, query: ReturnType<typeof sql>) =>
-  ((await database.db.execute(query)) as unknown as { rows: T[] }).rows
+const rows = rowsOf
+
+/** Waits (without asserting on time) until the registration for `email` reaches `state`. */
+const waitForEmailState = (database: Database, email: string, state: string, timeout: number) =>
+  vi.waitFor(
+    async () => {
+      const [registration] = await rows<{ state: string }>(
+        database,
+        sql`SELECT state FROM registration WHERE email_normalised = ${email}`,
+      )
+      expect(registration?.state).toBe(state)
+    },
+    { timeout, interval: 200 },
+  )
 
 const registrationBody = (email: string) =>
   JSON.stringify({ email, name: 'Scale Test', organisation: 'Example Org', roles: [RESEARCHER_ROLE_ID] })
@@ -49,31 +62,13 @@ describe.skipIf(!inject('postgresUrl'))('flip-users processes on one PostgreSQL'
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: registrationBody(email),
       }).catch(() => undefined)
-      await vi.waitFor(
-        async () => {
-          const [registration] = await rows<{ state: string }>(
-            database,
-            sql`SELECT state FROM registration WHERE email_normalised = ${email}`,
-          )
-          expect(registration?.state).toBe('identity_created')
-        },
-        { timeout: 15_000, interval: 100 },
-      )
+      await waitForEmailState(database, email, 'identity_created', 15_000)
       first.child.kill('SIGKILL')
       await first.exited
 
       const second = await startServe(env)
       try {
-        await vi.waitFor(
-          async () => {
-            const [registration] = await rows<{ state: string }>(
-              database,
-              sql`SELECT state FROM registration WHERE email_normalised = ${email}`,
-            )
-            expect(registration?.state).toBe('completed')
-          },
-          { timeout: 60_000, interval: 250 },
-        )
+        await waitForEmailState(database, email, 'completed', 60_000)
       } finally {
         second.child.kill('SIGTERM')
         await second.exited

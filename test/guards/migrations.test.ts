@@ -11,10 +11,10 @@ import { migrateAndSeed, migrationsFolder } from '../../src/db/migrate.js'
 import { wrapPglite } from '../../src/db/open-pglite.js'
 import { permissions } from '../../src/domain/permissions.js'
 import { seededRoles } from '../../src/domain/roles.js'
+import { rowsOf } from '../support/sql-rows.js'
 import { databaseTargets, openTestPostgres } from '../support/test-database.js'
 
-const rows = async <T>(database: Database, query: ReturnType<typeof sql>) =>
-  ((await database.db.execute(query)) as unknown as { rows: T[] }).rows
+const rows = rowsOf
 
 const snapshot = async (database: Database) => ({
   migrations: await rows(database, sql`SELECT hash FROM drizzle.__drizzle_migrations ORDER BY id`),

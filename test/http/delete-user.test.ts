@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type SQL, sql } from 'drizzle-orm'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RESEARCHER_ROLE_ID, TRUST_ADMIN_ROLE_ID } from '../../src/domain/roles.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import type { IdentityUser } from '../../src/identity/identity-provider.js'
@@ -8,12 +8,9 @@ import { createAuditRepository } from '../../src/repositories/audit-repository.j
 import { createProfilesRepository } from '../../src/repositories/profiles-repository.js'
 import { createTrustsRepository } from '../../src/repositories/trusts-repository.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
-import { bearer, createAdmin, createUser, createViewer, tokenFor } from '../support/factories.js'
-import {
-  type ScriptedIdentityProvider,
-  scriptIdentityProvider,
-} from '../support/scripted-identity-provider.js'
-import { createTestApp, type TestApp } from '../support/test-app.js'
+import { bearer, createUser, createViewer, tokenFor } from '../support/factories.js'
+import { useScriptedTestApp } from '../support/scripted-test-app.js'
+import { rowsOf } from '../support/sql-rows.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 
 const DELETE_FAILED =
@@ -22,16 +19,10 @@ const DELETE_FAILED =
 describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target) => {
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
-    let t: TestApp
-    let scripted: ScriptedIdentityProvider
-    let headers: Record<string, string>
-    let adminId: string
     let user: IdentityUser
 
+    const s = useScriptedTestApp(database)
     beforeAll(async () => {
-      t = await createTestApp(database(), {
-        wrapIdentityProvider: (idp) => (scripted = scriptIdentityProvider(idp)),
-      })
       // The shared fault helper covers inserts into other tables; this endpoint's only insert is
       // the audit row, so a real trigger refuses audit rows for the users named in a table.
       await database().db.execute(
@@ -50,12 +41,8 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
         sql`CREATE TRIGGER test_audit_refuse BEFORE INSERT ON users_audit FOR EACH ROW EXECUTE FUNCTION test_audit_refuse()`,
       )
     })
-    afterAll(async () => {
-      await t.close()
-    })
 
-    const rows = async <T>(query: SQL): Promise<T[]> =>
-      ((await database().db.execute(query)) as unknown as { rows: T[] }).rows
+    const rows = <T>(query: SQL) => rowsOf<T>(database(), query)
     const grantsOf = async (userId: string) =>
       (await rows<{ role_id: string }>(sql`SELECT role_id FROM user_role WHERE user_id = ${userId}`))
         .map((row) => row.role_id)
@@ -80,7 +67,7 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
       const trust = await createTrustsRepository(database().db).insert({ name: `Trust ${userId}` })
       await createUserRolesRepository(database().db).replaceTrustAdmin(userId, TRUST_ADMIN_ROLE_ID, trust.id)
       await createProfilesRepository(database().db).upsert({ userId, name: 'Doomed', organisation: 'Org' })
-      await createAuditRepository(database().db).record('Registered user', userId, adminId)
+      await createAuditRepository(database().db).record('Registered user', userId, s.admin.id)
     }
     const intact = {
       identity: 1,
@@ -90,17 +77,13 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
     }
 
     beforeEach(async () => {
-      scripted.heal()
-      const admin = await createAdmin(t.deps)
-      adminId = admin.id
-      headers = bearer(await tokenFor(t.deps, admin))
-      user = await createUser(t.deps, [RESEARCHER_ROLE_ID])
+      user = await createUser(s.t.deps, [RESEARCHER_ROLE_ID])
       await seedUser(user.id)
-      scripted.resetCalls()
+      s.idp.resetCalls()
     })
 
-    const remove = (userId = user.id, as: Record<string, string> = headers) =>
-      t.app.inject({ method: 'DELETE', url: `/api/users/${userId}`, headers: as })
+    const remove = (userId = user.id, as: Record<string, string> = s.headers) =>
+      s.t.app.inject({ method: 'DELETE', url: `/api/users/${userId}`, headers: as })
 
     it('revokes every grant, removes the profile, audits, then deletes the IdP user', async () => {
       expect(await footprintOf(user.id)).toEqual(intact)
@@ -113,8 +96,8 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
         profile: false,
         audit: ['Registered user', 'Deleted user'],
       })
-      expect((await auditOf(user.id)).at(-1)?.modified_by_user_id).toBe(adminId)
-      expect(scripted.calls).toMatchObject({ getUserById: 1, deleteUser: 1 })
+      expect((await auditOf(user.id)).at(-1)?.modified_by_user_id).toBe(s.admin.id)
+      expect(s.idp.calls).toMatchObject({ getUserById: 1, deleteUser: 1 })
     })
 
     it('still drops grants and profile when the IdP user is already gone, without an IdP delete', async () => {
@@ -130,16 +113,16 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
         profile: false,
         audit: ['Registered user', 'Deleted user'],
       })
-      expect(scripted.calls).toMatchObject({ getUserById: 1, deleteUser: 0 })
+      expect(s.idp.calls).toMatchObject({ getUserById: 1, deleteUser: 0 })
     })
 
     it('refuses a caller without CAN_MANAGE_USERS with 403 before any IdP call', async () => {
-      const viewer = await createViewer(t.deps)
-      scripted.resetCalls()
-      const response = await remove(user.id, bearer(await tokenFor(t.deps, viewer)))
+      const viewer = await createViewer(s.t.deps)
+      s.idp.resetCalls()
+      const response = await remove(user.id, bearer(await tokenFor(s.t.deps, viewer)))
       expect(response.statusCode).toBe(403)
       expect(response.json().detail).toBe(`User with ID: ${viewer.id} was unable to manage users`)
-      expect(scripted.calls).toMatchObject({ getUserById: 0, deleteUser: 0 })
+      expect(s.idp.calls).toMatchObject({ getUserById: 0, deleteUser: 0 })
       expect(await footprintOf(user.id)).toEqual(intact)
     })
 
@@ -149,17 +132,17 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
     ] as const)(
       'passes an IdP %s on the lookup on as %i, writing nothing',
       async (reason, status, detail) => {
-        scripted.fail('getUserById', () => new IdentityProviderError(reason, 'identity provider error'))
+        s.idp.fail('getUserById', () => new IdentityProviderError(reason, 'identity provider error'))
         const response = await remove()
         expect(response.statusCode).toBe(status)
         expect(response.json().detail).toBe(detail)
-        expect(scripted.calls.deleteUser).toBe(0)
+        expect(s.idp.calls.deleteUser).toBe(0)
         expect(await footprintOf(user.id)).toEqual(intact)
       },
     )
 
     it('answers 429 with Retry-After when the IdP throttles the lookup, writing nothing', async () => {
-      scripted.fail(
+      s.idp.fail(
         'getUserById',
         () => new IdentityProviderError('Throttled', 'slow down', { retryAfterMs: 4000 }),
       )
@@ -170,11 +153,11 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
     })
 
     it('keeps the committed database changes and asks for manual cleanup when the IdP delete fails', async () => {
-      scripted.fail('deleteUser', () => new IdentityProviderError('ProviderError', 'Failed to delete user'))
+      s.idp.fail('deleteUser', () => new IdentityProviderError('ProviderError', 'Failed to delete user'))
       const response = await remove()
       expect(response.statusCode).toBe(500)
       expect(response.json().detail).toBe(DELETE_FAILED)
-      expect(scripted.calls.deleteUser).toBe(1)
+      expect(s.idp.calls.deleteUser).toBe(1)
       expect(await footprintOf(user.id)).toEqual({
         identity: 1,
         grants: [],
@@ -184,7 +167,7 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
     })
 
     it('counts an IdP user deleted by someone else in the meantime as deleted', async () => {
-      scripted.fail('deleteUser', () => new IdentityProviderError('NotFound', 'User is not registered.'))
+      s.idp.fail('deleteUser', () => new IdentityProviderError('NotFound', 'User is not registered.'))
       const response = await remove()
       expect(response.statusCode).toBe(200)
       expect(await footprintOf(user.id)).toMatchObject({ grants: [], profile: false })
@@ -196,7 +179,7 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
       expect(response.statusCode).toBe(500)
       expect(response.json().detail).toBe('Internal server error')
       expect(response.body).not.toContain('injected fault')
-      expect(scripted.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
       expect(await footprintOf(user.id)).toEqual(intact)
     })
 
@@ -205,7 +188,7 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
       const response = await remove()
       expect(response.statusCode).toBe(503)
       expect(response.json().code).toBe('database.unavailable')
-      expect(scripted.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
       expect(await footprintOf(user.id)).toEqual(intact)
     })
 
@@ -213,7 +196,7 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
       const response = await remove('not-a-uuid')
       expect(response.statusCode).toBe(422)
       expect(response.json().errors).toEqual([expect.objectContaining({ loc: ['params', 'userId'] })])
-      expect(scripted.calls).toMatchObject({ getUserById: 0, deleteUser: 0 })
+      expect(s.idp.calls).toMatchObject({ getUserById: 0, deleteUser: 0 })
     })
   })
 })

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   ADMIN_ROLE_ID,
   RESEARCHER_ROLE_ID,
@@ -8,42 +8,19 @@ import {
 } from '../../src/domain/roles.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import { createTrustsRepository } from '../../src/repositories/trusts-repository.js'
-import { injectDatabaseFault, installDatabaseFaults } from '../support/database-faults.js'
-import { bearer, createAdmin, createViewer, tokenFor, uniqueEmail } from '../support/factories.js'
-import {
-  type ScriptedIdentityProvider,
-  scriptIdentityProvider,
-} from '../support/scripted-identity-provider.js'
-import { createTestApp, type TestApp } from '../support/test-app.js'
+import { injectDatabaseFault } from '../support/database-faults.js'
+import { bearer, createViewer, tokenFor, uniqueEmail } from '../support/factories.js'
+import { useScriptedTestApp } from '../support/scripted-test-app.js'
+import { rowsOf } from '../support/sql-rows.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 
 describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
-    let t: TestApp
-    let scripted: ScriptedIdentityProvider
-    let headers: Record<string, string>
-    let adminId: string
 
-    beforeAll(async () => {
-      t = await createTestApp(database(), {
-        wrapIdentityProvider: (idp) => (scripted = scriptIdentityProvider(idp)),
-      })
-      await installDatabaseFaults(database())
-    })
-    afterAll(async () => {
-      await t.close()
-    })
-    beforeEach(async () => {
-      scripted.heal()
-      const admin = await createAdmin(t.deps)
-      adminId = admin.id
-      headers = bearer(await tokenFor(t.deps, admin))
-      scripted.resetCalls()
-    })
+    const s = useScriptedTestApp(database, { faults: true })
 
-    const rows = async <T>(query: SQL): Promise<T[]> =>
-      ((await database().db.execute(query)) as unknown as { rows: T[] }).rows
+    const rows = <T>(query: SQL) => rowsOf<T>(database(), query)
 
     /** Everything a registration of `email` can leave behind. */
     const footprintOf = async (email: string) => {
@@ -79,8 +56,8 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       organisation: 'Example Org',
       roles,
     })
-    const post = (payload: object, as: Record<string, string> = headers, url = '/api/users') =>
-      t.app.inject({ method: 'POST', url, headers: as, payload })
+    const post = (payload: object, as: Record<string, string> = s.headers, url = '/api/users') =>
+      s.t.app.inject({ method: 'POST', url, headers: as, payload })
 
     it('creates the IdP user, its profile and the audit row, and answers 200 with camelCase keys', async () => {
       const email = uniqueEmail('new')
@@ -98,16 +75,16 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       expect(await footprintOf(email)).toEqual({
         identities: [created.userId],
         profiles: [{ name: 'User One', organisation: 'Example Org' }],
-        audit: [{ action: 'Registered user', modified_by_user_id: adminId }],
+        audit: [{ action: 'Registered user', modified_by_user_id: s.admin.id }],
         grants: [],
       })
-      expect(scripted.calls.createUser).toBe(1)
-      expect(scripted.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.createUser).toBe(1)
+      expect(s.idp.calls.deleteUser).toBe(0)
     })
 
     it('also answers on the older path with a trailing slash', async () => {
       const email = uniqueEmail('slash')
-      const response = await post(body(email), headers, '/api/users/')
+      const response = await post(body(email), s.headers, '/api/users/')
       expect(response.statusCode).toBe(200)
       expect((await footprintOf(email)).identities).toEqual([response.json().userId])
     })
@@ -122,13 +99,13 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
     })
 
     it('refuses a caller without CAN_MANAGE_USERS with 403 before any IdP call', async () => {
-      const viewer = await createViewer(t.deps)
-      scripted.resetCalls()
+      const viewer = await createViewer(s.t.deps)
+      s.idp.resetCalls()
       const email = uniqueEmail()
-      const response = await post(body(email), bearer(await tokenFor(t.deps, viewer)))
+      const response = await post(body(email), bearer(await tokenFor(s.t.deps, viewer)))
       expect(response.statusCode).toBe(403)
       expect(response.json().detail).toBe(`User with ID: ${viewer.id} was unable to register a user`)
-      expect(scripted.calls).toMatchObject({ createUser: 0, getUserById: 0, deleteUser: 0 })
+      expect(s.idp.calls).toMatchObject({ createUser: 0, getUserById: 0, deleteUser: 0 })
       expect(await footprintOf(email)).toEqual(nothingWritten)
     })
 
@@ -138,7 +115,7 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       const response = await post(body(email, [ADMIN_ROLE_ID, unknown]))
       expect(response.statusCode).toBe(400)
       expect(response.json().detail).toBe(`Invalid role(s): [UUID('${unknown}')]`)
-      expect(scripted.calls.createUser).toBe(0)
+      expect(s.idp.calls.createUser).toBe(0)
       expect(await footprintOf(email)).toEqual(nothingWritten)
     })
 
@@ -176,7 +153,7 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       const response = await post({ ...body(email, roles), ...(trustId ? { trustId } : {}) })
       expect(response.statusCode).toBe(status)
       expect(response.json().detail).toBe(detail.replace('{trust}', trustId ?? ''))
-      expect(scripted.calls.createUser).toBe(0)
+      expect(s.idp.calls.createUser).toBe(0)
       expect(await footprintOf(email)).toEqual(nothingWritten)
     })
 
@@ -189,7 +166,7 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       const footprint = await footprintOf(email)
       expect(footprint.identities).toHaveLength(1)
       expect(footprint.audit).toHaveLength(1)
-      expect(scripted.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
     })
 
     it.each([
@@ -198,18 +175,18 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       ['Ambiguous', 503, 'The identity provider did not confirm the change; please verify and retry.'],
       ['ProviderError', 500, 'Failed to create user'],
     ] as const)('maps an IdP %s on create to %i, writing nothing', async (reason, status, detail) => {
-      scripted.fail('createUser', () => new IdentityProviderError(reason, 'provider said something'))
+      s.idp.fail('createUser', () => new IdentityProviderError(reason, 'provider said something'))
       const email = uniqueEmail()
       const response = await post(body(email))
       expect(response.statusCode).toBe(status)
       expect(response.json().detail).toBe(detail)
       expect(response.body).not.toContain('provider said something')
-      expect(scripted.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
       expect(await footprintOf(email)).toEqual(nothingWritten)
     })
 
     it('answers 429 with Retry-After when the IdP throttles the create', async () => {
-      scripted.fail(
+      s.idp.fail(
         'createUser',
         () => new IdentityProviderError('Throttled', 'slow down', { retryAfterMs: 2500 }),
       )
@@ -221,13 +198,13 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
     })
 
     it('answers a generic 500 for an unexpected exception, without its text', async () => {
-      scripted.fail('createUser', () => new Error('secret stack detail at db-host-7'))
+      s.idp.fail('createUser', () => new Error('secret stack detail at db-host-7'))
       const email = uniqueEmail()
       const response = await post(body(email))
       expect(response.statusCode).toBe(500)
       expect(response.json().detail).toBe('Internal server error')
       expect(response.body).not.toContain('secret')
-      expect(scripted.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
       expect(await footprintOf(email)).toEqual(nothingWritten)
     })
 
@@ -238,13 +215,13 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       expect(response.statusCode).toBe(500)
       expect(response.json().detail).toBe('Failed to register user. Please try again.')
       expect(response.body).not.toContain('injected fault')
-      expect(scripted.calls).toMatchObject({ createUser: 1, deleteUser: 1 })
+      expect(s.idp.calls).toMatchObject({ createUser: 1, deleteUser: 1 })
       expect(await footprintOf(email)).toEqual(nothingWritten)
     })
 
     it('asks for manual cleanup when the IdP rollback fails too, and never says try again', async () => {
       await injectDatabaseFault(database(), 'user_profile', 'P0001', 1)
-      scripted.fail('deleteUser', () => new IdentityProviderError('ProviderError', 'Failed to delete user'))
+      s.idp.fail('deleteUser', () => new IdentityProviderError('ProviderError', 'Failed to delete user'))
       const email = uniqueEmail('double-fault')
       const response = await post(body(email))
       expect(response.statusCode).toBe(500)
@@ -254,7 +231,7 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       )
       expect(detail.toLowerCase()).not.toContain('please try again')
       expect(response.body).not.toContain('injected fault')
-      expect(scripted.calls.deleteUser).toBe(1)
+      expect(s.idp.calls.deleteUser).toBe(1)
       const footprint = await footprintOf(email)
       expect(footprint.identities).toHaveLength(1)
       expect(footprint).toMatchObject({ profiles: [], audit: [], grants: [] })
@@ -272,14 +249,14 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
           expect.objectContaining({ loc: ['body', 'roles', 0] }),
         ]),
       )
-      expect(scripted.calls.createUser).toBe(0)
+      expect(s.idp.calls.createUser).toBe(0)
       expect(await footprintOf(email)).toEqual(nothingWritten)
     })
 
     it('rejects an email that is not one with 422', async () => {
       const response = await post(body('not-an-email'))
       expect(response.statusCode).toBe(422)
-      expect(scripted.calls.createUser).toBe(0)
+      expect(s.idp.calls.createUser).toBe(0)
     })
   })
 })

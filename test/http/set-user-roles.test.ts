@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import {
   ADMIN_ROLE_ID,
   RESEARCHER_ROLE_ID,
@@ -9,44 +9,24 @@ import {
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import type { IdentityUser } from '../../src/identity/identity-provider.js'
 import { createTrustsRepository } from '../../src/repositories/trusts-repository.js'
-import { injectDatabaseFault, installDatabaseFaults } from '../support/database-faults.js'
-import { bearer, createAdmin, createUser, createViewer, tokenFor } from '../support/factories.js'
-import {
-  type ScriptedIdentityProvider,
-  scriptIdentityProvider,
-} from '../support/scripted-identity-provider.js'
-import { createTestApp, type TestApp } from '../support/test-app.js'
+import { injectDatabaseFault } from '../support/database-faults.js'
+import { bearer, createUser, createViewer, tokenFor } from '../support/factories.js'
+import { useScriptedTestApp } from '../support/scripted-test-app.js'
+import { rowsOf } from '../support/sql-rows.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 
 describe.each(databaseTargets())('POST /api/users/{userId}/roles on $kind', (target) => {
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
-    let t: TestApp
-    let scripted: ScriptedIdentityProvider
-    let headers: Record<string, string>
-    let adminId: string
     let user: IdentityUser
 
-    beforeAll(async () => {
-      t = await createTestApp(database(), {
-        wrapIdentityProvider: (idp) => (scripted = scriptIdentityProvider(idp)),
-      })
-      await installDatabaseFaults(database())
-    })
-    afterAll(async () => {
-      await t.close()
-    })
+    const s = useScriptedTestApp(database, { faults: true })
     beforeEach(async () => {
-      scripted.heal()
-      const admin = await createAdmin(t.deps)
-      adminId = admin.id
-      headers = bearer(await tokenFor(t.deps, admin))
-      user = await createUser(t.deps, [VIEWER_ROLE_ID])
-      scripted.resetCalls()
+      user = await createUser(s.t.deps, [VIEWER_ROLE_ID])
+      s.idp.resetCalls()
     })
 
-    const rows = async <T>(query: SQL): Promise<T[]> =>
-      ((await database().db.execute(query)) as unknown as { rows: T[] }).rows
+    const rows = <T>(query: SQL) => rowsOf<T>(database(), query)
     const grantsOf = async (userId: string) =>
       (
         await rows<{ role_id: string; trust_id: string | null }>(
@@ -64,8 +44,8 @@ describe.each(databaseTargets())('POST /api/users/{userId}/roles on $kind', (tar
     const newTrust = async () =>
       (await createTrustsRepository(database().db).insert({ name: 'North Trust' })).id
 
-    const post = (payload: object, userId = user.id, as: Record<string, string> = headers) =>
-      t.app.inject({ method: 'POST', url: `/api/users/${userId}/roles`, headers: as, payload })
+    const post = (payload: object, userId = user.id, as: Record<string, string> = s.headers) =>
+      s.t.app.inject({ method: 'POST', url: `/api/users/${userId}/roles`, headers: as, payload })
 
     it('replaces the global grants, audits it and echoes the request', async () => {
       const response = await post({ roles: [ADMIN_ROLE_ID, RESEARCHER_ROLE_ID] })
@@ -77,8 +57,10 @@ describe.each(databaseTargets())('POST /api/users/{userId}/roles on $kind', (tar
           { role_id: RESEARCHER_ROLE_ID, trust_id: null },
         ].sort((a, b) => a.role_id.localeCompare(b.role_id)),
       )
-      expect(await auditOf(user.id)).toEqual([{ action: 'Updated user roles', modified_by_user_id: adminId }])
-      expect(scripted.calls.getUserById).toBe(1)
+      expect(await auditOf(user.id)).toEqual([
+        { action: 'Updated user roles', modified_by_user_id: s.admin.id },
+      ])
+      expect(s.idp.calls.getUserById).toBe(1)
     })
 
     it('removes every global grant for an empty list', async () => {
@@ -102,12 +84,16 @@ describe.each(databaseTargets())('POST /api/users/{userId}/roles on $kind', (tar
     })
 
     it('refuses a caller without CAN_MANAGE_USERS with 403 before any IdP call', async () => {
-      const viewer = await createViewer(t.deps)
-      scripted.resetCalls()
-      const response = await post({ roles: [ADMIN_ROLE_ID] }, user.id, bearer(await tokenFor(t.deps, viewer)))
+      const viewer = await createViewer(s.t.deps)
+      s.idp.resetCalls()
+      const response = await post(
+        { roles: [ADMIN_ROLE_ID] },
+        user.id,
+        bearer(await tokenFor(s.t.deps, viewer)),
+      )
       expect(response.statusCode).toBe(403)
       expect(response.json().detail).toBe(`User with ID: ${viewer.id} was unable to update a user's roles`)
-      expect(scripted.calls.getUserById).toBe(0)
+      expect(s.idp.calls.getUserById).toBe(0)
       await unchanged()
     })
 
@@ -123,7 +109,7 @@ describe.each(databaseTargets())('POST /api/users/{userId}/roles on $kind', (tar
     it.each(['Unavailable', 'ProviderError', 'Ambiguous'] as const)(
       'answers 503 when the IdP lookup fails with %s, writing nothing',
       async (reason) => {
-        scripted.fail('getUserById', () => new IdentityProviderError(reason, 'Failed to get users'))
+        s.idp.fail('getUserById', () => new IdentityProviderError(reason, 'Failed to get users'))
         const response = await post({ roles: [ADMIN_ROLE_ID] })
         expect(response.statusCode).toBe(503)
         expect(response.json().detail).toBe(
@@ -134,7 +120,7 @@ describe.each(databaseTargets())('POST /api/users/{userId}/roles on $kind', (tar
     )
 
     it('answers 429 with Retry-After when the IdP throttles the lookup, writing nothing', async () => {
-      scripted.fail(
+      s.idp.fail(
         'getUserById',
         () => new IdentityProviderError('Throttled', 'slow down', { retryAfterMs: 1200 }),
       )
@@ -185,7 +171,7 @@ describe.each(databaseTargets())('POST /api/users/{userId}/roles on $kind', (tar
       const response = await post({ roles: [ADMIN_ROLE_ID] }, 'not-a-uuid')
       expect(response.statusCode).toBe(422)
       expect(response.json().errors).toEqual([expect.objectContaining({ loc: ['params', 'userId'] })])
-      expect(scripted.calls.getUserById).toBe(0)
+      expect(s.idp.calls.getUserById).toBe(0)
     })
 
     it('rejects unknown body fields and non-UUID roles with 422, writing nothing', async () => {
@@ -197,7 +183,7 @@ describe.each(databaseTargets())('POST /api/users/{userId}/roles on $kind', (tar
           expect.objectContaining({ loc: ['body', 'roles', 0] }),
         ]),
       )
-      expect(scripted.calls.getUserById).toBe(0)
+      expect(s.idp.calls.getUserById).toBe(0)
       await unchanged()
     })
   })

@@ -1,41 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { sql } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
 import { ADMIN_ROLE_ID, RESEARCHER_ROLE_ID, VIEWER_ROLE_ID } from '../../src/domain/roles.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
-import { bearer, createAdmin, createViewer, tokenFor, uniqueEmail } from '../support/factories.js'
-import {
-  type ScriptedIdentityProvider,
-  scriptIdentityProvider,
-} from '../support/scripted-identity-provider.js'
-import { createTestApp, type TestApp } from '../support/test-app.js'
+import { bearer, createViewer, tokenFor, uniqueEmail } from '../support/factories.js'
+import { useScriptedTestApp } from '../support/scripted-test-app.js'
+import { rowsOf } from '../support/sql-rows.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 import { footprintOf, registrationById, transitionsOf } from './saga-assertions.js'
 
 describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
-    let t: TestApp
-    let idp: ScriptedIdentityProvider
-    let headers: Record<string, string>
-    let adminId: string
 
-    beforeAll(async () => {
-      t = await createTestApp(database(), {
-        wrapIdentityProvider: (inner) => {
-          idp = scriptIdentityProvider(inner)
-          return idp
-        },
-      })
-    })
-    afterAll(async () => {
-      await t.close()
-    })
-    beforeEach(async () => {
-      idp.heal()
-      const admin = await createAdmin(t.deps)
-      adminId = admin.id
-      headers = bearer(await tokenFor(t.deps, admin))
-      idp.resetCalls()
-    })
+    const s = useScriptedTestApp(database)
 
     const body = (email: string, roles: string[] = [RESEARCHER_ROLE_ID]) => ({
       email,
@@ -44,10 +21,10 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
       roles,
     })
     const post = (payload: unknown, extraHeaders: Record<string, string> = {}) =>
-      t.app.inject({
+      s.t.app.inject({
         method: 'POST',
         url: '/api/step/users',
-        headers: { ...headers, ...extraHeaders },
+        headers: { ...s.headers, ...extraHeaders },
         payload: payload as object,
       })
 
@@ -82,7 +59,7 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
       const response = await post(body(email))
       expect(response.statusCode).toBe(201)
       const [identity] = (await footprintOf(database(), email)).identities
-      expect((await t.deps.idp.getUserById(identity!)).email).toBe(email)
+      expect((await s.t.deps.idp.getUserById(identity!)).email).toBe(email)
       const again = await post(body(email.toLowerCase()))
       expect(again.statusCode).toBe(409)
       expect(again.json().detail).toBe(`User with email ${email.toLowerCase()} already exists`)
@@ -94,17 +71,17 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
       const response = await post(body(email, [ADMIN_ROLE_ID, unknown]))
       expect(response.statusCode).toBe(400)
       expect(response.json().detail).toBe(`Invalid role(s): [UUID('${unknown}')]`)
-      expect(idp.calls.createUser).toBe(0)
+      expect(s.idp.calls.createUser).toBe(0)
       expect(await footprintOf(database(), email)).toMatchObject({ identities: [], registrations: [] })
     })
 
     it('refuses a caller without CAN_MANAGE_USERS before any IdP call', async () => {
-      const viewer = await createViewer(t.deps)
-      const before = idp.calls.createUser
-      const response = await post(body(uniqueEmail()), bearer(await tokenFor(t.deps, viewer)))
+      const viewer = await createViewer(s.t.deps)
+      const before = s.idp.calls.createUser
+      const response = await post(body(uniqueEmail()), bearer(await tokenFor(s.t.deps, viewer)))
       expect(response.statusCode).toBe(403)
       expect(response.json().detail).toBe(`User with ID: ${viewer.id} was unable to register a user`)
-      expect(idp.calls.createUser).toBe(before)
+      expect(s.idp.calls.createUser).toBe(before)
     })
 
     it('answers 409 for an email that already has an IdP user and creates no second one', async () => {
@@ -127,19 +104,19 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
       expect(first.statusCode).toBe(201)
       expect(second.statusCode).toBe(201)
       expect(second.json()).toEqual(first.json())
-      expect(idp.calls.createUser).toBe(1)
+      expect(s.idp.calls.createUser).toBe(1)
       expect((await footprintOf(database(), email)).registrations).toHaveLength(1)
     })
 
     it('replays a failure as the same failure', async () => {
       const email = uniqueEmail('idem-fail')
-      idp.fail('createUser', () => new Error('boom'), { times: 1 })
+      s.idp.fail('createUser', () => new Error('boom'), { times: 1 })
       const first = await post(body(email), { 'idempotency-key': 'key-f' })
       const second = await post(body(email), { 'idempotency-key': 'key-f' })
       expect(first.statusCode).toBe(500)
       expect(second.statusCode).toBe(500)
       expect(second.json().detail).toBe('Failed to register user')
-      expect(idp.calls.createUser).toBe(1)
+      expect(s.idp.calls.createUser).toBe(1)
     })
 
     it('refuses an Idempotency-Key reused with a different body with 422', async () => {
@@ -152,7 +129,7 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
 
     it('answers 409 with a Location for an email whose registration is still in flight', async () => {
       const email = uniqueEmail('inflight')
-      idp.fail('createUser', () => new IdentityProviderError('Unavailable', 'down'))
+      s.idp.fail('createUser', () => new IdentityProviderError('Unavailable', 'down'))
       const first = await post(body(email))
       expect(first.statusCode).toBe(202)
       const second = await post(body(email))
@@ -172,11 +149,11 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
 
     it('shows a registration with its history at GET /api/step/users/{id}', async () => {
       const email = uniqueEmail('show')
-      idp.fail('createUser', () => new IdentityProviderError('Unavailable', 'down'))
+      s.idp.fail('createUser', () => new IdentityProviderError('Unavailable', 'down'))
       const accepted = await post(body(email))
       expect(accepted.statusCode).toBe(202)
       expect(accepted.json()).toMatchObject({ state: 'pending', user_id: null, email })
-      const response = await t.app.inject({ url: accepted.headers.location as string, headers })
+      const response = await s.t.app.inject({ url: accepted.headers.location as string, headers: s.headers })
       expect(response.statusCode).toBe(200)
       const view = response.json()
       expect(view).toMatchObject({
@@ -188,7 +165,7 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
       expect(view.events[0]).toMatchObject({
         from: null,
         to: 'pending',
-        actor: adminId,
+        actor: s.admin.id,
         reason: 'registration requested',
       })
       const registration = await registrationById(database(), view.registration_id)
@@ -196,12 +173,12 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
     })
 
     it('answers 404 for an unknown registration and 422 for a malformed id', async () => {
-      const unknown = await t.app.inject({
+      const unknown = await s.t.app.inject({
         url: '/api/step/users/4c9769ed-a939-4c73-b320-139f574368c3',
-        headers,
+        headers: s.headers,
       })
       expect(unknown.statusCode).toBe(404)
-      const malformed = await t.app.inject({ url: '/api/step/users/not-a-uuid', headers })
+      const malformed = await s.t.app.inject({ url: '/api/step/users/not-a-uuid', headers: s.headers })
       expect(malformed.statusCode).toBe(422)
     })
 
@@ -216,11 +193,11 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
       ['an empty name', { ...body('empty@b.org'), name: '' }, 'application/json'],
       ['a wrong content type', 'email=a@b.org', 'application/x-www-form-urlencoded'],
     ])('answers %s with a 4xx and a detail, and writes nothing', async (_label, payload, contentType) => {
-      const before = idp.calls.createUser
-      const response = await t.app.inject({
+      const before = s.idp.calls.createUser
+      const response = await s.t.app.inject({
         method: 'POST',
         url: '/api/step/users',
-        headers: { ...headers, 'content-type': contentType },
+        headers: { ...s.headers, 'content-type': contentType },
         ...(payload === undefined
           ? {}
           : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
@@ -228,11 +205,12 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
       expect(response.statusCode).toBeGreaterThanOrEqual(400)
       expect(response.statusCode).toBeLessThan(500)
       expect(typeof response.json().detail).toBe('string')
-      expect(idp.calls.createUser).toBe(before)
-      const written = await database().db.execute(
-        (await import('drizzle-orm')).sql`SELECT count(*)::int AS n FROM registration`,
+      expect(s.idp.calls.createUser).toBe(before)
+      const [written] = await rowsOf<{ n: number }>(
+        database(),
+        sql`SELECT count(*)::int AS n FROM registration`,
       )
-      expect((written as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0)
+      expect(written!.n).toBe(0)
     })
   })
 })

@@ -6,9 +6,9 @@ import {
   createRegistrationsRepository,
   type Registration,
 } from '../../src/repositories/registrations-repository.js'
+import { rowsOf } from '../support/sql-rows.js'
 
-const rows = async <T>(database: Database, query: ReturnType<typeof sql>): Promise<T[]> =>
-  ((await database.db.execute(query)) as unknown as { rows: T[] }).rows
+const rows = rowsOf
 
 /** What the registration left behind, for one email: IdP users, grants, profile and audit. */
 export const footprintOf = async (database: Database, email: string) => {

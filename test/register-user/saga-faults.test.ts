@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
-import {
-  clearDatabaseFaults,
-  injectDatabaseFault,
-  installDatabaseFaults,
-} from '../support/database-faults.js'
-import { bearer, createAdmin, createUser, tokenFor, uniqueEmail } from '../support/factories.js'
-import {
-  type ScriptedIdentityProvider,
-  scriptIdentityProvider,
-} from '../support/scripted-identity-provider.js'
-import { createTestApp, type TestApp } from '../support/test-app.js'
+import { injectDatabaseFault } from '../support/database-faults.js'
+import { createUser, uniqueEmail } from '../support/factories.js'
+import { useScriptedTestApp } from '../support/scripted-test-app.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 import { footprintOf, registrationById, transitionsOf, waitForState } from './saga-assertions.js'
 
@@ -26,42 +18,24 @@ const providerError = (message: string) => () => new IdentityProviderError('Prov
 describe.each(databaseTargets())('register-user saga under faults on $kind', (target) => {
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
-    let t: TestApp
-    let idp: ScriptedIdentityProvider
-    let headers: Record<string, string>
 
-    beforeAll(async () => {
-      await installDatabaseFaults(database())
-      t = await createTestApp(database(), {
-        workers: true,
-        saga: { compensationBudget: 3, leaseSeconds: 5 },
-        wrapIdentityProvider: (inner) => {
-          idp = scriptIdentityProvider(inner)
-          return idp
-        },
-      })
-    })
-    afterAll(async () => {
-      await t.close()
-    })
-    beforeEach(async () => {
-      idp.heal()
-      await clearDatabaseFaults(database())
-      headers = bearer(await tokenFor(t.deps, await createAdmin(t.deps)))
-      idp.resetCalls()
+    const s = useScriptedTestApp(database, {
+      faults: true,
+      workers: true,
+      saga: { compensationBudget: 3, leaseSeconds: 5 },
     })
 
     const register = (email: string) =>
-      t.app.inject({
+      s.t.app.inject({
         method: 'POST',
         url: '/api/step/users',
-        headers,
+        headers: s.headers,
         payload: { email, name: 'Test User', organisation: 'Example Org', roles: [RESEARCHER_ROLE_ID] },
       })
 
     it('answers exactly "Failed to register user" for an unexpected exception while creating, and creates nothing', async () => {
       const email = uniqueEmail()
-      idp.fail('createUser', () => new Error('DB failure'))
+      s.idp.fail('createUser', () => new Error('DB failure'))
       const response = await register(email)
       expect(response.statusCode).toBe(500)
       expect(response.json().detail).toBe('Failed to register user')
@@ -73,19 +47,19 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
 
     it('answers 202 while the IdP is unavailable at create, then completes in the background', async () => {
       const email = uniqueEmail()
-      idp.fail('createUser', unavailable)
+      s.idp.fail('createUser', unavailable)
       const response = await register(email)
       expect(response.statusCode).toBe(202)
       expect(response.headers.location).toBe(`/api/step/users/${response.json().registration_id}`)
       expect(response.json()).toMatchObject({ state: 'pending', email })
-      idp.heal()
+      s.idp.heal()
       const done = await waitForState(database(), response.json().registration_id, 'completed')
       expect((await footprintOf(database(), email)).identities).toEqual([done.userId])
     })
 
     it('keeps throttled registrations and completes them once the IdP lets us through', async () => {
       const email = uniqueEmail()
-      idp.fail(
+      s.idp.fail(
         'createUser',
         () => new IdentityProviderError('Throttled', 'slow down', { retryAfterMs: 200 }),
         { times: 4 },
@@ -97,7 +71,7 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
 
     it('adopts the user an ambiguous create made instead of failing on AlreadyExists', async () => {
       const email = uniqueEmail()
-      idp.fail('createUser', () => new IdentityProviderError('Ambiguous', 'timed out'), {
+      s.idp.fail('createUser', () => new IdentityProviderError('Ambiguous', 'timed out'), {
         times: 3,
         afterForwarding: true,
       })
@@ -116,9 +90,9 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
 
     it('never adopts a user that existed before the registration and already holds grants', async () => {
       const email = uniqueEmail('theft')
-      const owner = await createUser(t.deps, [RESEARCHER_ROLE_ID], email)
+      const owner = await createUser(s.t.deps, [RESEARCHER_ROLE_ID], email)
       // The first create times out without reaching the IdP; the retry then meets the old user.
-      idp.fail('createUser', () => new IdentityProviderError('Ambiguous', 'timed out'), { times: 1 })
+      s.idp.fail('createUser', () => new IdentityProviderError('Ambiguous', 'timed out'), { times: 1 })
       const response = await register(email)
       const registrationId = response.json().registration_id ?? response.json().registrationId
       const failed = await waitForState(database(), registrationId, 'failed')
@@ -126,7 +100,7 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
       const footprint = await footprintOf(database(), email)
       expect(footprint.identities).toEqual([owner.id])
       expect(footprint.grants).toEqual([RESEARCHER_ROLE_ID])
-      expect(idp.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
     })
 
     it('completes at once when a serialization failure clears within the inline retries', async () => {
@@ -134,7 +108,7 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
       await injectDatabaseFault(database(), 'user_role', '40001', 2)
       const response = await register(email)
       expect(response.statusCode).toBe(201)
-      expect(idp.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
     })
 
     it('keeps the user on a lasting serialization failure (40001) and completes it in the background', async () => {
@@ -145,7 +119,7 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
       expect(response.json()).toMatchObject({ state: 'identity_created', user_id: expect.any(String) })
       const done = await waitForState(database(), response.json().registration_id, 'completed')
       expect(done.userId).toBe(response.json().user_id)
-      expect(idp.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
       expect((await footprintOf(database(), email)).identities).toEqual([done.userId])
     })
 
@@ -158,7 +132,7 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
       const response = await register(uniqueEmail())
       expect(response.statusCode).toBe(202)
       await waitForState(database(), response.json().registration_id, 'completed')
-      expect(idp.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
     })
 
     it.each([
@@ -189,7 +163,7 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
     it('keeps the rollback detail when compensation fails, then finishes the rollback once the IdP recovers', async () => {
       const email = uniqueEmail()
       await injectDatabaseFault(database(), 'user_role', 'P0001', 1)
-      idp.fail('deleteUser', providerError('Sentinel rollback detail'))
+      s.idp.fail('deleteUser', providerError('Sentinel rollback detail'))
       const response = await register(email)
       expect(response.statusCode).toBe(500)
       const { registrationId } = response.json()
@@ -204,7 +178,7 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
         profiles: 0,
         audit: ['Deleted user'],
       })
-      idp.heal()
+      s.idp.heal()
       await waitForState(database(), registrationId, 'rolled_back')
       expect(await footprintOf(database(), email)).toMatchObject({ identities: [], audit: ['Deleted user'] })
     })
@@ -212,31 +186,31 @@ describe.each(databaseTargets())('register-user saga under faults on $kind', (ta
     it('hands a registration to a person when compensation keeps failing past its budget', async () => {
       const email = uniqueEmail()
       await injectDatabaseFault(database(), 'user_role', 'P0001', 1)
-      idp.fail('deleteUser', providerError('Failed to delete user'))
+      s.idp.fail('deleteUser', providerError('Failed to delete user'))
       const response = await register(email)
       expect(response.statusCode).toBe(500)
       const stuck = await waitForState(database(), response.json().registrationId, 'needs_attention')
       expect(stuck.compensationAttempts).toBe(3)
-      expect(idp.calls.deleteUser).toBe(3)
-      const replay = await t.app.inject({ url: `/api/step/users/${stuck.id}`, headers })
+      expect(s.idp.calls.deleteUser).toBe(3)
+      const replay = await s.t.app.inject({ url: `/api/step/users/${stuck.id}`, headers: s.headers })
       expect(replay.json()).toMatchObject({ state: 'needs_attention', last_error: 'Failed to delete user' })
     })
 
     it('treats an IdP user already gone during compensation as deleted', async () => {
       const email = uniqueEmail()
       await injectDatabaseFault(database(), 'user_role', 'P0001', 1)
-      idp.fail('deleteUser', () => new IdentityProviderError('NotFound', 'gone'))
+      s.idp.fail('deleteUser', () => new IdentityProviderError('NotFound', 'gone'))
       const response = await register(email)
       expect(response.statusCode).toBe(500)
       expect(response.json().detail).toMatch(/User has been deleted\.$/)
     })
 
     it('does not re-read the lagging directory: a get-by-id NotFound right after create does not matter', async () => {
-      idp.fail('getUserById', () => new IdentityProviderError('NotFound', 'not yet visible'))
-      idp.fail('listUsers', () => new IdentityProviderError('NotFound', 'not yet visible'))
+      s.idp.fail('getUserById', () => new IdentityProviderError('NotFound', 'not yet visible'))
+      s.idp.fail('listUsers', () => new IdentityProviderError('NotFound', 'not yet visible'))
       const response = await register(uniqueEmail())
       expect(response.statusCode).toBe(201)
-      expect(idp.calls.getUserById + idp.calls.listUsers).toBe(0)
+      expect(s.idp.calls.getUserById + s.idp.calls.listUsers).toBe(0)
     })
   })
 })

@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { footprintOf, registrationById, transitionsOf } from '../../../test/register-user/saga-assertions.js'
-import {
-  clearDatabaseFaults,
-  injectDatabaseFault,
-  installDatabaseFaults,
-} from '../../../test/support/database-faults.js'
-import { bearer, createAdmin, createUser, tokenFor, uniqueEmail } from '../../../test/support/factories.js'
-import {
-  type ScriptedIdentityProvider,
-  scriptIdentityProvider,
-} from '../../../test/support/scripted-identity-provider.js'
-import { createTestApp, type TestApp } from '../../../test/support/test-app.js'
+import { clearDatabaseFaults, injectDatabaseFault } from '../../../test/support/database-faults.js'
+import { createAdmin, createUser, uniqueEmail } from '../../../test/support/factories.js'
+import { useScriptedTestApp } from '../../../test/support/scripted-test-app.js'
 import { databaseTargets, useTestDatabase } from '../../../test/support/test-database.js'
 import { normaliseEmail } from '../../domain/email.js'
 import { RESEARCHER_ROLE_ID } from '../../domain/roles.js'
@@ -40,35 +32,14 @@ const rejection = async (promise: Promise<unknown>): Promise<AppError> => {
 describe.each(databaseTargets())('operating registrations on $kind', (target) => {
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
-    let t: TestApp
-    let scripted: ScriptedIdentityProvider
-    let headers: Record<string, string>
 
-    beforeAll(async () => {
-      await installDatabaseFaults(database())
-      t = await createTestApp(database(), {
-        wrapIdentityProvider: (idp) => {
-          scripted = scriptIdentityProvider(idp)
-          return scripted
-        },
-        saga: { compensationBudget: 2 },
-      })
-    })
-    afterAll(async () => {
-      await t.close()
-    })
-    beforeEach(async () => {
-      scripted.heal()
-      await clearDatabaseFaults(database())
-      headers = bearer(await tokenFor(t.deps, await createAdmin(t.deps)))
-      scripted.resetCalls()
-    })
+    const s = useScriptedTestApp(database, { faults: true, saga: { compensationBudget: 2 } })
 
     const register = async (email: string) => {
-      const response = await t.app.inject({
+      const response = await s.t.app.inject({
         method: 'POST',
         url: '/api/step/users',
-        headers,
+        headers: s.headers,
         payload: { email, name: 'Test User', organisation: 'Example Org', roles: [RESEARCHER_ROLE_ID] },
       })
       const body = response.json()
@@ -77,7 +48,7 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     /** A pending registration whose create calls all failed without reaching the IdP. */
     const pendingRegistration = async (email = uniqueEmail()) => {
-      scripted.fail('createUser', unavailable)
+      s.idp.fail('createUser', unavailable)
       const { status, id } = await register(email)
       expect(status).toBe(202)
       return { email, id }
@@ -86,18 +57,18 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
     /** Roles could not be granted and the IdP delete keeps failing: past the budget of 2. */
     const needsAttentionRegistration = async (email = uniqueEmail()) => {
       await injectDatabaseFault(database(), 'user_role', 'P0001', 1)
-      scripted.fail('deleteUser', deleteFails)
+      s.idp.fail('deleteUser', deleteFails)
       const { status, id } = await register(email)
       expect(status).toBe(500)
       expect((await registrationById(database(), id)).state).toBe('compensating')
-      await advanceRegistration(t.deps, t.deps.saga, id, 'worker')
+      await advanceRegistration(s.t.deps, s.t.deps.saga, id, 'worker')
       expect((await registrationById(database(), id)).state).toBe('needs_attention')
       return { email, id }
     }
 
     /** Recorded, then the process died before the first create was attempted. */
     const neverAttemptedRegistration = async (email = uniqueEmail()) => {
-      const admin = await createAdmin(t.deps)
+      const admin = await createAdmin(s.t.deps)
       const registration = await createRegistrationsRepository(database().db).insert(
         {
           email,
@@ -117,8 +88,8 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     it('finishes the rollback of a needs_attention registration once the IdP heals, leaving no IdP user', async () => {
       const { email, id } = await needsAttentionRegistration()
-      scripted.heal()
-      const outcome = await retryRegistration(t.deps, id)
+      s.idp.heal()
+      const outcome = await retryRegistration(s.t.deps, id)
       expect(outcome).toMatchObject({ registration: { state: 'rolled_back' }, advanced: true, queued: false })
       expect(await footprintOf(database(), email)).toMatchObject({ identities: [], grants: [], profiles: 0 })
       const events = await createRegistrationsRepository(database().db).events(id)
@@ -139,7 +110,7 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     it('gives a retried needs_attention registration a fresh compensation budget and queues it while the IdP still fails', async () => {
       const { id } = await needsAttentionRegistration()
-      const outcome = await retryRegistration(t.deps, id)
+      const outcome = await retryRegistration(s.t.deps, id)
       // One more failure of a fresh budget of 2: still compensating, finished in the background.
       expect(outcome).toMatchObject({
         registration: { state: 'compensating', compensationAttempts: 1 },
@@ -149,8 +120,8 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     it('completes a pending registration when retried after the IdP heals', async () => {
       const { email, id } = await pendingRegistration()
-      scripted.heal()
-      const outcome = await retryRegistration(t.deps, id)
+      s.idp.heal()
+      const outcome = await retryRegistration(s.t.deps, id)
       expect(outcome.registration.state).toBe('completed')
       const footprint = await footprintOf(database(), email)
       expect(footprint.identities).toEqual([outcome.registration.userId])
@@ -161,7 +132,7 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     it('leaves a retried registration to the background when the IdP is still down', async () => {
       const { id } = await pendingRegistration()
-      const outcome = await retryRegistration(t.deps, id)
+      const outcome = await retryRegistration(s.t.deps, id)
       expect(outcome).toMatchObject({ registration: { state: 'pending' }, advanced: true, queued: true })
     })
 
@@ -172,7 +143,7 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
       expect(status).toBe(202)
       expect((await registrationById(database(), id)).state).toBe('identity_created')
       await clearDatabaseFaults(database())
-      const outcome = await abandonRegistration(t.deps, id)
+      const outcome = await abandonRegistration(s.t.deps, id)
       expect(outcome.registration.state).toBe('rolled_back')
       expect(await footprintOf(database(), email)).toMatchObject({ identities: [], grants: [], profiles: 0 })
       expect((await transitionsOf(database(), id)).slice(-2)).toEqual([
@@ -190,33 +161,33 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     it('fails a pending registration that never reached the IdP without asking the IdP', async () => {
       const { email, id } = await neverAttemptedRegistration()
-      scripted.resetCalls()
-      const outcome = await abandonRegistration(t.deps, id)
+      s.idp.resetCalls()
+      const outcome = await abandonRegistration(s.t.deps, id)
       expect(outcome.registration).toMatchObject({
         state: 'failed',
         errorDetail: 'Registration abandoned by an operator',
       })
-      expect(scripted.calls.getUserByEmail + scripted.calls.createUser + scripted.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.getUserByEmail + s.idp.calls.createUser + s.idp.calls.deleteUser).toBe(0)
       expect(await transitionsOf(database(), id)).toEqual(['∅→pending', 'pending→failed'])
       expect((await footprintOf(database(), email)).identities).toEqual([])
     })
 
     it('fails a pending registration whose attempted create left nothing at the IdP', async () => {
       const { id } = await pendingRegistration()
-      scripted.heal()
-      const outcome = await abandonRegistration(t.deps, id)
+      s.idp.heal()
+      const outcome = await abandonRegistration(s.t.deps, id)
       expect(outcome.registration.state).toBe('failed')
-      expect(scripted.calls.getUserByEmail).toBe(1)
-      expect(scripted.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.getUserByEmail).toBe(1)
+      expect(s.idp.calls.deleteUser).toBe(0)
     })
 
     it('adopts and deletes the user an ambiguous create made when a pending registration is abandoned', async () => {
       const email = uniqueEmail()
       // The first create reaches the IdP but answers Ambiguous; every later one fails before it.
-      scripted.fail(
+      s.idp.fail(
         'createUser',
         () => {
-          scripted.fail('createUser', unavailable)
+          s.idp.fail('createUser', unavailable)
           return new IdentityProviderError('Ambiguous', 'timed out')
         },
         { times: 1, afterForwarding: true },
@@ -225,10 +196,10 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
       expect(status).toBe(202)
       expect((await registrationById(database(), id)).state).toBe('pending')
       expect((await footprintOf(database(), email)).identities).toHaveLength(1)
-      const outcome = await abandonRegistration(t.deps, id)
+      const outcome = await abandonRegistration(s.t.deps, id)
       expect(outcome.registration.state).toBe('rolled_back')
       expect(outcome.registration.username).toBe(email)
-      expect(scripted.calls.deleteUser).toBe(1)
+      expect(s.idp.calls.deleteUser).toBe(1)
       expect((await footprintOf(database(), email)).identities).toEqual([])
       expect((await transitionsOf(database(), id)).slice(-2)).toEqual([
         'pending→compensating',
@@ -238,14 +209,14 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     it('never takes over a user that existed before the registration and holds grants', async () => {
       const email = uniqueEmail('theft')
-      const owner = await createUser(t.deps, [RESEARCHER_ROLE_ID], email)
+      const owner = await createUser(s.t.deps, [RESEARCHER_ROLE_ID], email)
       // The registration's create never reached the IdP; the email is someone else's.
-      scripted.fail('createUser', unavailable)
+      s.idp.fail('createUser', unavailable)
       const { status, id } = await register(email)
       expect(status).toBe(202)
-      const outcome = await abandonRegistration(t.deps, id)
+      const outcome = await abandonRegistration(s.t.deps, id)
       expect(outcome.registration.state).toBe('failed')
-      expect(scripted.calls.deleteUser).toBe(0)
+      expect(s.idp.calls.deleteUser).toBe(0)
       const footprint = await footprintOf(database(), email)
       expect(footprint.identities).toEqual([owner.id])
       expect(footprint.grants).toEqual([RESEARCHER_ROLE_ID])
@@ -253,16 +224,16 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     it('leaves the registration untouched when the IdP cannot be asked whether the user exists', async () => {
       const { id } = await pendingRegistration()
-      scripted.fail('getUserByEmail', unavailable)
-      const error = await rejection(abandonRegistration(t.deps, id))
+      s.idp.fail('getUserByEmail', unavailable)
+      const error = await rejection(abandonRegistration(s.t.deps, id))
       expect(error).toMatchObject({ code: 'idp.unavailable', retryable: true })
       expect(await registrationById(database(), id)).toMatchObject({ state: 'pending', leaseOwner: null })
     })
 
     it('rolls a needs_attention registration back when abandoned after the IdP heals', async () => {
       const { email, id } = await needsAttentionRegistration()
-      scripted.heal()
-      const outcome = await abandonRegistration(t.deps, id)
+      s.idp.heal()
+      const outcome = await abandonRegistration(s.t.deps, id)
       expect(outcome.registration).toMatchObject({ state: 'rolled_back' })
       expect((await footprintOf(database(), email)).identities).toEqual([])
     })
@@ -270,7 +241,7 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
     it('refuses to abandon a registration another process is working on', async () => {
       const { id } = await pendingRegistration()
       await createRegistrationsRepository(database().db).claim(id, 'worker:elsewhere', 60)
-      const error = await rejection(abandonRegistration(t.deps, id))
+      const error = await rejection(abandonRegistration(s.t.deps, id))
       expect(error).toMatchObject({ code: 'registration.in_flight' })
       expect(await registrationById(database(), id)).toMatchObject({
         state: 'pending',
@@ -281,9 +252,9 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
     it('refuses to retry or abandon a registration in a final state', async () => {
       const completed = await register(uniqueEmail())
       expect(completed.status).toBe(201)
-      const completedId = (await listRegistrations(t.deps, { state: 'completed' }))[0]!.registration_id
+      const completedId = (await listRegistrations(s.t.deps, { state: 'completed' }))[0]!.registration_id
       const { id: failedId } = await neverAttemptedRegistration()
-      await abandonRegistration(t.deps, failedId)
+      await abandonRegistration(s.t.deps, failedId)
       await injectDatabaseFault(database(), 'user_role', 'P0001', 1)
       const rolledBack = await register(uniqueEmail())
       expect(rolledBack.status).toBe(500)
@@ -292,11 +263,11 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
         [failedId, 'failed'],
         [rolledBack.id, 'rolled_back'],
       ] as const) {
-        expect(await rejection(retryRegistration(t.deps, id))).toMatchObject({
+        expect(await rejection(retryRegistration(s.t.deps, id))).toMatchObject({
           code: 'registration.not_workable',
           detail: `Registration ${id} is already ${state}; nothing to retry`,
         })
-        expect(await rejection(abandonRegistration(t.deps, id))).toMatchObject({
+        expect(await rejection(abandonRegistration(s.t.deps, id))).toMatchObject({
           code: 'registration.not_workable',
           detail: `Registration ${id} is already ${state}; nothing to abandon`,
         })
@@ -305,11 +276,11 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     it('answers NotFound for an unknown or malformed registration id', async () => {
       for (const id of [randomUUID(), 'not-a-uuid']) {
-        expect(await rejection(retryRegistration(t.deps, id))).toMatchObject({
+        expect(await rejection(retryRegistration(s.t.deps, id))).toMatchObject({
           code: 'registration.not_found',
           kind: 'NotFound',
         })
-        expect(await rejection(abandonRegistration(t.deps, id))).toMatchObject({
+        expect(await rejection(abandonRegistration(s.t.deps, id))).toMatchObject({
           code: 'registration.not_found',
         })
       }
@@ -318,13 +289,13 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
     it('lists registrations newest first, optionally in one state', async () => {
       const first = await neverAttemptedRegistration()
       const second = await pendingRegistration()
-      await abandonRegistration(t.deps, first.id)
-      const all = await listRegistrations(t.deps, {})
+      await abandonRegistration(s.t.deps, first.id)
+      const all = await listRegistrations(s.t.deps, {})
       expect(all.map((row) => row.registration_id)).toEqual([second.id, first.id])
-      expect(await listRegistrations(t.deps, { state: 'failed' })).toEqual([
+      expect(await listRegistrations(s.t.deps, { state: 'failed' })).toEqual([
         expect.objectContaining({ registration_id: first.id, state: 'failed', email: first.email }),
       ])
-      expect(await listRegistrations(t.deps, { limit: 1 })).toHaveLength(1)
+      expect(await listRegistrations(s.t.deps, { limit: 1 })).toHaveLength(1)
     })
   })
 })
