@@ -8,7 +8,12 @@ import {
   createPacedIdentityProvider,
   type PacingOptions,
 } from '../../src/identity/paced-identity-provider.js'
-import { type AwsFaultProxy, type ProxiedRequest, startAwsFaultProxy } from '../support/aws-fault-proxy.js'
+import {
+  type AwsFaultProxy,
+  busiestWindow,
+  type ProxiedRequest,
+  startAwsFaultProxy,
+} from '../support/aws-fault-proxy.js'
 import { useCognitoLocal } from '../support/cognito-local.js'
 
 /**
@@ -17,18 +22,6 @@ import { useCognitoLocal } from '../support/cognito-local.js'
  */
 const READ_RATE = 10
 const WINDOW_MS = 1000
-
-/** The most requests that arrived within any `windowMs` (a sliding window over arrival times). */
-const busiestWindow = (requests: ProxiedRequest[], windowMs = WINDOW_MS): number => {
-  const times = requests.map((request) => request.at).sort((a, b) => a - b)
-  let most = 0
-  let start = 0
-  for (let end = 0; end < times.length; end += 1) {
-    while (times[end]! - times[start]! >= windowMs) start += 1
-    most = Math.max(most, end - start + 1)
-  }
-  return most
-}
 
 const report = (label: string, requests: ProxiedRequest[]) => {
   if (!process.env.PRINT_PACING || requests.length < 2) return

@@ -228,3 +228,15 @@ export const startAwsFaultProxy = async (targetUrl: string): Promise<AwsFaultPro
     },
   }
 }
+
+/** The most requests that arrived within any `windowMs` (a sliding window over arrival times). */
+export const busiestWindow = (requests: readonly ProxiedRequest[], windowMs = 1000): number => {
+  const times = requests.map((request) => request.at).sort((a, b) => a - b)
+  let most = 0
+  let start = 0
+  for (let end = 0; end < times.length; end += 1) {
+    while (times[end]! - times[start]! >= windowMs) start += 1
+    most = Math.max(most, end - start + 1)
+  }
+  return most
+}

@@ -5,6 +5,8 @@ import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {
+  AdminInitiateAuthCommand,
+  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
@@ -34,6 +36,8 @@ export interface CognitoLocal {
   createPool(options?: { usernameAttributes?: 'email'[] }): Promise<UserPool>
   /** The adapter's configuration for a pool, against `endpoint` or another one (a proxy). */
   config(pool?: UserPool, endpoint?: string): CognitoConfig
+  /** Signs `username` into the default pool (ADMIN_USER_PASSWORD_AUTH) and returns its access token. */
+  accessTokenFor(username: string): Promise<string>
   stop(): Promise<void>
 }
 
@@ -158,6 +162,26 @@ export const startCognitoLocal = async (): Promise<CognitoLocal> => {
         endpoint: via,
         issuer: p.issuer,
       }),
+      async accessTokenFor(username) {
+        const password = 'Test-Pa55word-9'
+        await admin.send(
+          new AdminSetUserPasswordCommand({
+            UserPoolId: pool.userPoolId,
+            Username: username,
+            Password: password,
+            Permanent: true,
+          }),
+        )
+        const answer = await admin.send(
+          new AdminInitiateAuthCommand({
+            UserPoolId: pool.userPoolId,
+            ClientId: pool.appClientId,
+            AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+            AuthParameters: { USERNAME: username, PASSWORD: password },
+          }),
+        )
+        return answer.AuthenticationResult!.AccessToken!
+      },
       stop,
     }
   } catch (error) {

@@ -14,7 +14,9 @@ import { continueWith, type StepContext, type StepResult, waitWith } from '../sa
  * is ours only if it appeared after this registration began and nobody has granted it anything.
  */
 export const isOurs = async (db: Db, registration: Registration, existing: IdentityUser): Promise<boolean> =>
-  existing.createdAt.getTime() >= registration.createdAt.getTime() &&
+  // Providers may report creation to the whole second (cognito-local does), so "after we began"
+  // is judged at that resolution; the no-grants rule still guards a same-second stranger.
+  existing.createdAt.getTime() >= Math.floor(registration.createdAt.getTime() / 1000) * 1000 &&
   !(await createUserRolesRepository(db).holdsAny(existing.id))
 
 const adoptableUser = async (
