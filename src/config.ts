@@ -34,7 +34,7 @@ export const Environment = Type.Object({
   COGNITO_CONNECT_TIMEOUT_MS: Type.Optional(
     Type.String({ pattern: positiveInteger, description: 'milliseconds (> 0)' }),
   ),
-  // Per-process calls per second; with several processes, give each its share of the account quota.
+  // The account's quota per category (calls per second); SERVICE_REPLICAS processes share it.
   COGNITO_RATE_CREATE: Type.Optional(
     Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
   ),
@@ -46,6 +46,9 @@ export const Environment = Type.Object({
   ),
   COGNITO_RATE_WRITE: Type.Optional(
     Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
+  ),
+  SERVICE_REPLICAS: Type.Optional(
+    Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'a whole number of processes (1–9999)' }),
   ),
   FLIP_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email', description: 'an email address' })),
   ENFORCE_MFA: Type.Optional(Type.String({ pattern: booleanWords, description: 'true or false' })),
@@ -76,11 +79,16 @@ export interface CognitoConfig {
   /** Unset means the adapter's defaults (cognito-config.ts). */
   timeoutMs?: number | undefined
   connectTimeoutMs?: number | undefined
-  /** Calls per second per category for this process; unset means Cognito's default quotas. */
+  /** The account's calls per second per category; unset means Cognito's default quotas. */
   rateCreate?: number | undefined
   rateList?: number | undefined
   rateRead?: number | undefined
   rateWrite?: number | undefined
+  /**
+   * How many service processes share the account's quota (SPEC §7): each paces at 1/replicas of
+   * it, so N processes together never exceed the quota. Unset means 1.
+   */
+  replicas?: number | undefined
 }
 
 export interface Config {
@@ -187,6 +195,7 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
       rateList: optionalNumber(env.COGNITO_RATE_LIST),
       rateRead: optionalNumber(env.COGNITO_RATE_READ),
       rateWrite: optionalNumber(env.COGNITO_RATE_WRITE),
+      replicas: optionalNumber(env.SERVICE_REPLICAS),
     }
   }
   if (authBackend === 'keycloak') {

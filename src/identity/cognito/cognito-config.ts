@@ -54,12 +54,16 @@ export const COGNITO_QUOTA_OF = {
   setEnabled: 'write', // AdminEnableUser / AdminDisableUser
 } as const satisfies Record<string, CognitoQuota>
 
-/** The configured rates, each falling back to Cognito's default quota. */
+/** This process's rates: the configured (or default) account quota divided among `replicas` processes. */
 export const cognitoRates = (
-  cognito: Pick<CognitoConfig, 'rateCreate' | 'rateList' | 'rateRead' | 'rateWrite'>,
-): Record<CognitoQuota, number> => ({
-  create: cognito.rateCreate ?? COGNITO_DEFAULT_RATES.create,
-  list: cognito.rateList ?? COGNITO_DEFAULT_RATES.list,
-  read: cognito.rateRead ?? COGNITO_DEFAULT_RATES.read,
-  write: cognito.rateWrite ?? COGNITO_DEFAULT_RATES.write,
-})
+  cognito: Pick<CognitoConfig, 'rateCreate' | 'rateList' | 'rateRead' | 'rateWrite' | 'replicas'>,
+): Record<CognitoQuota, number> => {
+  // Cognito's quotas are per account and Region: this process gets its share, never a multiple.
+  const share = 1 / (cognito.replicas ?? 1)
+  return {
+    create: (cognito.rateCreate ?? COGNITO_DEFAULT_RATES.create) * share,
+    list: (cognito.rateList ?? COGNITO_DEFAULT_RATES.list) * share,
+    read: (cognito.rateRead ?? COGNITO_DEFAULT_RATES.read) * share,
+    write: (cognito.rateWrite ?? COGNITO_DEFAULT_RATES.write) * share,
+  }
+}
