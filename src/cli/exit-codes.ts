@@ -8,6 +8,7 @@ export const exitCodes = {
   ok: 0,
   failure: 1,
   usage: 64,
+  dataError: 65,
   notFound: 66,
   unavailable: 69,
   busy: 75,

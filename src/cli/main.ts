@@ -5,6 +5,7 @@ import { migrateCommand } from './commands/migrate.js'
 import { registrationsCommand } from './commands/registrations.js'
 import { serveCommand } from './commands/serve.js'
 import { tokenCommand } from './commands/token.js'
+import { usersCommand } from './commands/users.js'
 import { exitCodeOf, exitCodes } from './exit-codes.js'
 
 const usage = `usage: flip-users <command>
@@ -15,6 +16,10 @@ const usage = `usage: flip-users <command>
   registrations list [--state S] [--limit N] [--json]
   registrations show|retry|abandon ID
                                  operate the registration saga (flip-users registrations help)
+  users import FILE.csv [--out RESULTS.csv]
+                                 bulk registration at the IdP's pace, resumable, a result per row
+  users register --email E --name N --organisation O --role R
+                                 one registration, as POST /api/step/users
 `
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -22,6 +27,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   migrate: () => migrateCommand(),
   token: (args) => tokenCommand(args),
   registrations: (args) => registrationsCommand(args),
+  users: (args) => usersCommand(args),
 }
 
 const run = async (argv: string[]): Promise<number> => {

@@ -7,6 +7,7 @@ import { deleteUserRoute } from '../features/delete-user/delete-user.route.js'
 import { healthRoutes } from '../features/health/health.route.js'
 import { jwksRoute } from '../features/jwks/jwks.route.js'
 import { listRolesRoute } from '../features/list-roles/list-roles.route.js'
+import { registerBatchRoute } from '../features/register-batch/register-batch.route.js'
 import { registerIdentityRoutes } from '../features/register-identity/register-identity.route.js'
 import { registerUserRoutes } from '../features/register-user/register-user.route.js'
 import { setUserRolesRoute } from '../features/set-user-roles/set-user-roles.route.js'
@@ -66,6 +67,7 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   if (!deps.jobs)
     throw new Error('the HTTP app needs the job queue: registrations are finished in the background')
   await app.register(registerUserRoutes({ ...deps, jobs: deps.jobs }))
+  await app.register(registerBatchRoute({ ...deps, jobs: deps.jobs }))
   await app.register(registerIdentityRoutes(deps))
   await app.register(setUserRolesRoute(deps))
   await app.register(deleteUserRoute(deps))

@@ -1,12 +1,12 @@
 import { loadConfig } from '../../config.js'
 import { openConfiguredDatabase } from '../../container.js'
 import { migrateAndSeed } from '../../db/migrate.js'
-import { createLogger } from '../../logger.js'
+import { createCliLogger } from '../../logger.js'
 
 /** `flip-users migrate`: apply migrations and seeds, then exit. */
 export const migrateCommand = async (): Promise<number> => {
   const config = loadConfig()
-  const database = await openConfiguredDatabase(config, createLogger(config.logLevel))
+  const database = await openConfiguredDatabase(config, createCliLogger(config.logLevel))
   try {
     await migrateAndSeed(database)
     process.stdout.write(`Migrations and seeds applied (${database.kind}).\n`)

@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../../config.js'
-import { type Container, createContainer, type Deps } from '../../container.js'
-import { DataDirLockedError } from '../../db/data-dir-lock.js'
+import type { Deps } from '../../container.js'
 import { isUuid } from '../../domain/ids.js'
 import { isWorkable, type RegistrationState, registrationStates } from '../../domain/registration-state.js'
 import { isAppError } from '../../errors/app-error.js'
@@ -13,7 +11,7 @@ import {
   retryRegistration,
 } from '../../features/operate-registrations/operate-registrations.js'
 import { getRegistration } from '../../features/register-user/get-registration.js'
-import { createLogger } from '../../logger.js'
+import { withCliContainer } from '../cli-container.js'
 import { exitCodes } from '../exit-codes.js'
 
 const registrationsUsage = `usage: flip-users registrations list [--state STATE] [--limit N] [--json]
@@ -39,28 +37,15 @@ const usageError = (message: string): number => {
  * (which pick it up immediately on PostgreSQL, or when `serve` next starts in embedded mode)
  * instead of waiting for the minute sweep. Read-only commands do not start it.
  */
-const withDeps = async (jobs: boolean, work: (deps: Deps) => Promise<number>): Promise<number> => {
-  const config = loadConfig()
-  let container: Container
-  try {
-    container = await createContainer(
-      config,
-      createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-      { jobs },
-    )
-  } catch (error) {
-    if (!(error instanceof DataDirLockedError)) throw error
-    process.stderr.write(
-      `${error.message}\nWhile the server runs, GET /api/step/users/ID shows a registration; stop it to operate registrations from here.\n`,
-    )
-    return exitCodes.busy
-  }
-  try {
-    return await work(container.deps)
-  } finally {
-    await container.close()
-  }
-}
+const withDeps = (jobs: boolean, work: (deps: Deps) => Promise<number>): Promise<number> =>
+  withCliContainer(
+    {
+      jobs,
+      whileServing:
+        'While the server runs, GET /api/step/users/ID shows a registration; stop it to operate registrations from here.',
+    },
+    work,
+  )
 
 // Exit codes for the operator's errors; a final registration cannot be operated, so asking is a
 // usage error. Anything not listed (and not retryable) is left to main.

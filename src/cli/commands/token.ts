@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util'
 import { parseTtl } from '../../auth/local-token-issuer.js'
 import { loadConfig } from '../../config.js'
-import { createContainer } from '../../container.js'
-import { DataDirLockedError } from '../../db/data-dir-lock.js'
 import { isIdentityError } from '../../identity/identity-errors.js'
-import { createLogger } from '../../logger.js'
+import { withCliContainer } from '../cli-container.js'
 import { exitCodes } from '../exit-codes.js'
 
 /** `flip-users token --email E [--ttl 1h]`: print an access token for an existing local identity. */
@@ -25,30 +23,24 @@ export const tokenCommand = async (args: string[]): Promise<number> => {
     )
     return exitCodes.usage
   }
-  let container: Awaited<ReturnType<typeof createContainer>>
-  try {
-    container = await createContainer(
-      config,
-      createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-      // Minting a token needs no background work: do not start the job engine.
-      { jobs: false },
-    )
-  } catch (error) {
-    if (!(error instanceof DataDirLockedError)) throw error
-    process.stderr.write(
-      `${error.message}\nWhile the server runs, use the admin token it printed at start, or stop it and run this again.\n`,
-    )
-    return exitCodes.busy
-  }
-  try {
-    const user = await container.deps.idp.getUserByEmail(values.email)
-    process.stdout.write(`${await container.deps.localTokens!.issuer.issue(user, ttlSeconds)}\n`)
-    return exitCodes.ok
-  } catch (error) {
-    if (!isIdentityError(error, 'NotFound') && !isIdentityError(error, 'InvalidInput')) throw error
-    process.stderr.write(`No user with email ${values.email}.\n`)
-    return exitCodes.notFound
-  } finally {
-    await container.close()
-  }
+  const email = values.email
+  return withCliContainer(
+    {
+      // Minting a token needs no background work: the job engine stays off.
+      jobs: false,
+      whileServing:
+        'While the server runs, use the admin token it printed at start, or stop it and run this again.',
+    },
+    async (deps) => {
+      try {
+        const user = await deps.idp.getUserByEmail(email)
+        process.stdout.write(`${await deps.localTokens!.issuer.issue(user, ttlSeconds)}\n`)
+        return exitCodes.ok
+      } catch (error) {
+        if (!isIdentityError(error, 'NotFound') && !isIdentityError(error, 'InvalidInput')) throw error
+        process.stderr.write(`No user with email ${email}.\n`)
+        return exitCodes.notFound
+      }
+    },
+  )
 }

@@ -1,0 +1,151 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { stringify } from 'csv-stringify/sync'
+import type { Caller } from '../../auth/token-verifier.js'
+import type { Deps } from '../../container.js'
+import { isAppError } from '../../errors/app-error.js'
+import { bootstrapAdmin } from '../../features/bootstrap-admin/bootstrap-admin.js'
+import { type FinalRow, importFile } from '../../features/bulk-import/import-file.js'
+import { createImportProgress } from '../../features/bulk-import/import-progress.js'
+import { parseImportFile } from '../../features/bulk-import/parse-import-file.js'
+import { startRegistrationWorkers } from '../../features/register-user/register-user.job.js'
+import { registerUser } from '../../features/register-user/register-user.js'
+import { createRolesRepository } from '../../repositories/roles-repository.js'
+import { withCliContainer } from '../cli-container.js'
+import { exitCodes } from '../exit-codes.js'
+
+const usersUsage = `usage: flip-users users import FILE.csv [--out RESULTS.csv] [--concurrency N]
+       flip-users users register --email E --name N --organisation O --role ROLE [--role ROLE …] [--trust-id ID]
+
+  import     register every row of FILE.csv (email,name,organisation,roles[,trustId]; roles by name or
+             id, separated by ;) at the identity provider's pace; re-running the same file resumes it.
+             Writes a result per row to RESULTS.csv (default FILE.results.csv).
+  register   register one user, as POST /api/step/users does
+`
+
+const whileServing =
+  'While the server runs, use POST /api/step/users or /api/step/users/batch, or stop it and run this again.'
+
+/** Commands act as the bootstrap admin, created first if this database has none yet. */
+const bootstrapCaller = async (deps: Deps): Promise<Caller> => {
+  const email = deps.config.adminEmail
+  if (email === undefined) throw new Error('set FLIP_ADMIN_EMAIL: user commands act as the bootstrap admin')
+  await bootstrapAdmin(deps)
+  const admin = await deps.idp.getUserByEmail(email)
+  return { id: admin.id, username: admin.username }
+}
+
+const writeResults = async (path: string, rows: readonly FinalRow[]) => {
+  const records = rows.map((row) => [
+    row.row,
+    row.email,
+    row.registrationId,
+    row.state,
+    row.userId,
+    row.detail,
+  ])
+  await writeFile(
+    path,
+    stringify(records, {
+      header: true,
+      columns: ['row', 'email', 'registration_id', 'state', 'user_id', 'error_detail'],
+    }),
+  )
+}
+
+const importCommand = async (args: string[]): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, concurrency: { type: 'string', default: '16' } },
+  })
+  const [file] = positionals
+  const concurrency = Number(values.concurrency)
+  if (!file || positionals.length > 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+    process.stderr.write(usersUsage)
+    return exitCodes.usage
+  }
+  const text = await readFile(file, 'utf8')
+  const out = values.out ?? file.replace(/(\.csv)?$/i, '.results.csv')
+  return withCliContainer({ jobs: true, whileServing }, async (deps) => {
+    // Check the whole file before touching anything, so a bad file creates nothing.
+    const parsed = parseImportFile(text, await createRolesRepository(deps.db).list())
+    if (!parsed.ok) {
+      for (const problem of parsed.problems)
+        process.stderr.write(`${file}: row ${problem.row}: ${problem.message}\n`)
+      process.stderr.write(`${file}: nothing was imported.\n`)
+      return exitCodes.dataError
+    }
+    const caller = await bootstrapCaller(deps)
+    // This process finishes in-flight rows itself, whether or not a server is running.
+    await startRegistrationWorkers(deps, deps.saga, deps.jobs!)
+    const progress = createImportProgress(process.stderr, parsed.rows.length)
+    const outcome = await importFile({ ...deps, jobs: deps.jobs! }, text, caller, {
+      concurrency,
+      onProgress: (counts) => progress.update(counts),
+    })
+    progress.stop()
+    if (!outcome.ok) return exitCodes.dataError
+    await writeResults(out, outcome.rows)
+    const failed = outcome.rows.filter((row) => row.state !== 'completed').length
+    process.stdout.write(
+      `${outcome.rows.length - failed} of ${outcome.rows.length} rows registered; ${failed} did not. Results: ${out}\n`,
+    )
+    return failed === 0 ? exitCodes.ok : exitCodes.failure
+  })
+}
+
+const registerCommand = async (args: string[]): Promise<number> => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      organisation: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      'trust-id': { type: 'string' },
+    },
+  })
+  if (!values.email || !values.name || !values.organisation || !values.role?.length) {
+    process.stderr.write(usersUsage)
+    return exitCodes.usage
+  }
+  const roleNames = values.role.join(';')
+  const row = [values.email, values.name, values.organisation, roleNames, values['trust-id'] ?? '']
+  const csv = stringify([['email', 'name', 'organisation', 'roles', 'trustId'], row])
+  return withCliContainer({ jobs: true, whileServing }, async (deps) => {
+    const parsed = parseImportFile(csv, await createRolesRepository(deps.db).list())
+    if (!parsed.ok) {
+      for (const problem of parsed.problems) process.stderr.write(`${problem.message}\n`)
+      return exitCodes.dataError
+    }
+    try {
+      const outcome = await registerUser(
+        { ...deps, jobs: deps.jobs! },
+        parsed.rows[0]!,
+        await bootstrapCaller(deps),
+        undefined,
+      )
+      process.stdout.write(`${JSON.stringify(outcome.body)}\n`)
+      if (outcome.status === 202) {
+        process.stderr.write(
+          `Registration ${outcome.body.registration_id} is being finished in the background.\n`,
+        )
+      }
+      return exitCodes.ok
+    } catch (error) {
+      if (!isAppError(error)) throw error
+      process.stderr.write(`${error.detail}\n`)
+      return error.kind === 'Conflict' ? exitCodes.dataError : exitCodes.failure
+    }
+  })
+}
+
+/** `flip-users users import|register`. */
+export const usersCommand = async (args: string[]): Promise<number> => {
+  const [sub, ...rest] = args
+  if (sub === 'import') return importCommand(rest)
+  if (sub === 'register') return registerCommand(rest)
+  process.stderr.write(usersUsage)
+  return sub === undefined || sub === 'help' ? exitCodes.ok : exitCodes.usage
+}

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { callerOf } from '../../http/auth-plugin.js'
+import { problemResponses } from '../../http/problem.js'
+import { requirePermissions } from '../../http/require-permissions.js'
+import type { RegisterUserDeps } from '../register-user/register-user.js'
+import { IdempotencyHeaders } from '../register-user/register-user.schemas.js'
+import { registerBatch } from './register-batch.js'
+import { RegisterBatchBody, RegisterBatchResponse } from './register-batch.schemas.js'
+
+export const registerBatchRoute =
+  (
+    deps: RegisterUserDeps & { permissions: Parameters<typeof requirePermissions>[0] },
+  ): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/api/step/users/batch',
+      {
+        schema: {
+          summary: 'Register up to 1,000 users, each as an ordinary registration, with a result per row',
+          tags: ['registration'],
+          security: [{ bearer: [] }],
+          headers: IdempotencyHeaders,
+          body: RegisterBatchBody,
+          response: { 200: RegisterBatchResponse, ...problemResponses(401, 403, 422) },
+        },
+        preHandler: requirePermissions(
+          deps.permissions,
+          { all: ['CAN_MANAGE_USERS'] },
+          (callerId) => `User with ID: ${callerId} was unable to register a user`,
+        ),
+      },
+      async (request) => {
+        const { batch, results } = await registerBatch(
+          deps,
+          request.body as Record<string, unknown>[],
+          callerOf(request),
+          request.headers['idempotency-key'],
+        )
+        return {
+          batch,
+          results: results.map((result) => ({
+            row: result.row,
+            email: result.email,
+            status: result.status,
+            registration_id: result.registrationId,
+            state: result.state,
+            user_id: result.userId,
+            detail: result.detail,
+          })),
+        }
+      },
+    )
+  }
