@@ -127,6 +127,7 @@ describe('the HTTP error handler', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(response.json()).toMatchObject({
       status: 415,
+      title: 'Unsupported Media Type',
       detail: expect.any(String),
       code: 'request.unsupported_media_type',
     })

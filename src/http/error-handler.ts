@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type AppError, isAppError } from '../errors/app-error.js'
 import { appError, internalError } from '../errors/error-catalogue.js'
@@ -47,7 +48,7 @@ export const errorHandler = (error: FastifyError | Error, request: FastifyReques
   const status = fastifyError.statusCode
   if (status !== undefined && status >= 400 && status < 500) {
     return sendProblem(reply, status, {
-      title: titleOf.BadRequest,
+      title: STATUS_CODES[status] ?? titleOf.BadRequest,
       detail: fastifyError.message,
       code:
         status === 415
