@@ -4,9 +4,11 @@ import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/typ
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Deps } from '../container.js'
 import { deleteUserRoute } from '../features/delete-user/delete-user.route.js'
+import { getUserRoutes } from '../features/get-user/get-user.route.js'
 import { healthRoutes } from '../features/health/health.route.js'
 import { jwksRoute } from '../features/jwks/jwks.route.js'
 import { listRolesRoute } from '../features/list-roles/list-roles.route.js'
+import { listUsersRoute } from '../features/list-users/list-users.route.js'
 import { registerBatchRoute } from '../features/register-batch/register-batch.route.js'
 import { registerIdentityRoutes } from '../features/register-identity/register-identity.route.js'
 import { registerUserRoutes } from '../features/register-user/register-user.route.js'
@@ -71,6 +73,8 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   await app.register(registerIdentityRoutes(deps))
   await app.register(setUserRolesRoute(deps))
   await app.register(deleteUserRoute(deps))
+  await app.register(listUsersRoute(deps))
+  await app.register(getUserRoutes(deps))
   if (deps.localTokens) await app.register(jwksRoute(deps.localTokens.jwks))
 
   return app

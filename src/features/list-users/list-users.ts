@@ -1,0 +1,77 @@
+import type { Deps } from '../../container.js'
+import { internalError } from '../../errors/error-catalogue.js'
+import type { IdentityUser } from '../../identity/identity-provider.js'
+import { createUserDirectoryRepository } from '../../repositories/user-directory-repository.js'
+import { toAppError } from '../shared/identity-failures.js'
+import { identityReadFailure, toUserViews } from '../user-views/user-views.js'
+import type { UserView } from '../user-views/user-views.schemas.js'
+
+export type ListUsersDeps = Pick<Deps, 'db' | 'idp'>
+
+export interface ListUsersQuery {
+  page: number
+  pageSize: number
+  search: string
+}
+
+export interface UserPage {
+  page: number
+  pageSize: number
+  totalPages: number
+  totalRecords: number
+  data: UserView[]
+}
+
+/** The whole directory, page by page at the provider's largest page size. */
+const walkDirectory = async (idp: ListUsersDeps['idp']): Promise<IdentityUser[]> => {
+  const users: IdentityUser[] = []
+  let nextToken: string | undefined
+  do {
+    const page = await idp.listUsers(nextToken === undefined ? {} : { nextToken })
+    users.push(...page.users)
+    nextToken = page.nextToken
+  } while (nextToken !== undefined)
+  return users
+}
+
+/**
+ * FLIP's `get_users`: identity-provider users merged with their global roles and profile,
+ * filtered case-insensitively on email, name and organisation, sorted by email, then paged.
+ * Unlike FLIP, `totalRecords` is the filtered total, not the size of the page.
+ *
+ * Neither Cognito nor Keycloak can sort by email or search profile fields, so the directory is
+ * read whole (one ListUsers call per 60 users, on the list quota); only the returned page is
+ * joined to roles and profiles. docs/users-listing.md has the figures.
+ *
+ * @throws Throttled, Transient (429 / 503), Internal (`Internal server error`, or the provider's
+ *   generic message)
+ */
+export const listUsers = async (deps: ListUsersDeps, query: ListUsersQuery): Promise<UserPage> => {
+  let users: IdentityUser[]
+  try {
+    users = await walkDirectory(deps.idp)
+  } catch (error) {
+    throw identityReadFailure(error)
+  }
+  try {
+    const needle = query.search.trim().toLowerCase()
+    if (needle !== '') {
+      const byProfile = await createUserDirectoryRepository(deps.db).profileIdsMatching(needle)
+      users = users.filter((user) => user.email.toLowerCase().includes(needle) || byProfile.has(user.id))
+    }
+    users.sort(
+      (a, b) => a.email.toLowerCase().localeCompare(b.email.toLowerCase()) || a.id.localeCompare(b.id),
+    )
+    const offset = (query.page - 1) * query.pageSize
+    const data = await toUserViews(deps.db, users.slice(offset, offset + query.pageSize))
+    return {
+      page: query.page,
+      pageSize: query.pageSize,
+      totalPages: Math.ceil(users.length / query.pageSize),
+      totalRecords: users.length,
+      data,
+    }
+  } catch (error) {
+    throw toAppError(error, () => internalError(error))
+  }
+}
