@@ -13,6 +13,7 @@ import { registerBatchRoute } from '../features/register-batch/register-batch.ro
 import { registerIdentityRoutes } from '../features/register-identity/register-identity.route.js'
 import { registerUserRoutes } from '../features/register-user/register-user.route.js'
 import { setUserRolesRoute } from '../features/set-user-roles/set-user-roles.route.js'
+import { updateUserRoute } from '../features/update-user/update-user.route.js'
 import { isPublicRoute, registerAuthentication } from './auth-plugin.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 
@@ -75,6 +76,7 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   await app.register(deleteUserRoute(deps))
   await app.register(listUsersRoute(deps))
   await app.register(getUserRoutes(deps))
+  await app.register(updateUserRoute(deps))
   if (deps.localTokens) await app.register(jwksRoute(deps.localTokens.jwks))
 
   return app
