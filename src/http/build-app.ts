@@ -14,6 +14,7 @@ import { registerIdentityRoutes } from '../features/register-identity/register-i
 import { registerUserRoutes } from '../features/register-user/register-user.route.js'
 import { setUserRolesRoute } from '../features/set-user-roles/set-user-roles.route.js'
 import { updateUserRoute } from '../features/update-user/update-user.route.js'
+import { userPermissionsRoute } from '../features/user-permissions/user-permissions.route.js'
 import { isPublicRoute, registerAuthentication } from './auth-plugin.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 
@@ -77,6 +78,7 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   await app.register(listUsersRoute(deps))
   await app.register(getUserRoutes(deps))
   await app.register(updateUserRoute(deps))
+  await app.register(userPermissionsRoute(deps))
   if (deps.localTokens) await app.register(jwksRoute(deps.localTokens.jwks))
 
   return app
