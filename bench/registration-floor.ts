@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import pg from 'pg'
+import { startCpuWatch } from './lib/cpu.js'
 import { summariseLatencies } from './lib/stats.js'
 
 // The seeded ids (src/domain/roles.ts): the bench registers Researchers, as the HTTP run does.
@@ -153,6 +154,10 @@ export interface FloorRun {
   seconds: number
   perSecond: number
   latencyMs: ReturnType<typeof summariseLatencies>
+  /** The whole machine's CPU use during the run, all cores, 0–100 %. */
+  machineBusyPercent: number | undefined
+  /** This (the load-generating) process's CPU time per registration: pg's client-side cost. */
+  clientCpuMsPerRegistration: number | undefined
 }
 
 /**
@@ -173,6 +178,7 @@ export const runFloor = async (
     let started = 0
     let errors = 0
     let firstError: string | undefined
+    const cpu = await startCpuWatch(process.pid)
     const begin = performance.now()
     const deadline = begin + (options.durationSeconds ?? Number.POSITIVE_INFINITY) * 1000
     const more = () =>
@@ -196,6 +202,7 @@ export const runFloor = async (
     }
     await Promise.all(Array.from({ length: options.connections }, worker))
     const seconds = (performance.now() - begin) / 1000
+    const { machineBusyPercent, processCpuMs } = await cpu.stop()
     return {
       connections: options.connections,
       registrations: latencies.length,
@@ -204,6 +211,9 @@ export const runFloor = async (
       seconds,
       perSecond: latencies.length / seconds,
       latencyMs: summariseLatencies(latencies),
+      machineBusyPercent,
+      clientCpuMsPerRegistration:
+        processCpuMs === undefined || latencies.length === 0 ? undefined : processCpuMs / latencies.length,
     }
   } finally {
     await pool.end()

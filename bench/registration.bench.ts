@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import autocannon from 'autocannon'
 import type { BenchContext, BenchModule, BenchOutcome } from './lib/bench-module.js'
+import { startCpuWatch } from './lib/cpu.js'
 import { requireBuiltCli, residentKb, runCli, sampleRss, startServe } from './lib/flip-users-process.js'
 import { withFreshDatabase } from './lib/postgres.js'
 import { fmt, type LatencySummary, summariseLatencies } from './lib/stats.js'
@@ -37,6 +38,10 @@ export interface ServiceRun {
   latencyMs: LatencySummary
   rssPeakKb: number | undefined
   rssAfterKb: number | undefined
+  /** The whole machine's CPU use during the run, all cores, 0–100 %. */
+  machineBusyPercent: number | undefined
+  /** The service process's CPU time per registration (user + system). */
+  serviceCpuMsPerRegistration: number | undefined
 }
 
 /** Drives POST /api/step/users with autocannon, every request a new email. */
@@ -58,6 +63,7 @@ const driveService = async (
   const latencies: number[] = []
   let registrations = 0
   const rss = sampleRss(pid)
+  const cpu = await startCpuWatch(pid)
   const options: autocannon.Options = {
     url: `${url}/api/step/users`,
     connections: level.connections,
@@ -74,6 +80,7 @@ const driveService = async (
       if (statusCode === 201) registrations++
     })
   })
+  const { machineBusyPercent, processCpuMs } = await cpu.stop()
   const rssPeakKb = await rss.stop()
   const seconds = result.duration
   return {
@@ -87,6 +94,9 @@ const driveService = async (
     latencyMs: summariseLatencies(latencies),
     rssPeakKb,
     rssAfterKb: await residentKb(pid),
+    machineBusyPercent,
+    serviceCpuMsPerRegistration:
+      processCpuMs === undefined || registrations === 0 ? undefined : processCpuMs / registrations,
   }
 }
 
@@ -179,8 +189,11 @@ export const registrationBench: BenchModule = {
           'non-2xx',
           'RSS peak MB',
           'RSS after MB',
+          'svc CPU ms/reg',
+          'busy %',
           'floor reg/s',
           'floor p50 ms',
+          'floor busy %',
           'service/floor',
         ],
         rows: levels.map(({ connections, service: s, floor: f, ratio }) => [
@@ -192,14 +205,18 @@ export const registrationBench: BenchModule = {
           String(s.non2xx),
           fmt(mb(s.rssPeakKb)),
           fmt(mb(s.rssAfterKb)),
+          fmt(s.serviceCpuMsPerRegistration),
+          fmt(s.machineBusyPercent, 0),
           fmt(f.perSecond),
           fmt(f.latencyMs.p50),
+          fmt(f.machineBusyPercent, 0),
           fmt(ratio, 2),
         ]),
       },
       notes: [
         `server RSS before the first run: ${fmt(mb(service.rssIdleKb))} MB`,
         `floor: the 24 statements of one registration through pg, pool of ${SERVICE_POOL_SIZE} like the service's; service/floor = registrations/s over floor registrations/s`,
+        'busy %: the whole machine (every core) during the run, load generator and PostgreSQL included; svc CPU ms/reg: the service process alone',
       ],
     }
   },

@@ -47,7 +47,7 @@ const main = async (): Promise<number> => {
     process.stdout.write(`${formatTable(record.table)}\n`)
     for (const note of record.notes) process.stdout.write(`  · ${note}\n`)
     process.stdout.write(
-      `  machine: ${record.machine.cpuCount} × ${record.machine.cpuModel}, ${(record.machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${record.machine.node}\n`,
+      `  machine: ${record.machine.cpuCount} × ${record.machine.cpuModel}, ${(record.machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${record.machine.node}, load ${record.machine.loadAverage.join(' ')} at start\n`,
     )
     process.stdout.write(`  written to ${path.relative(process.cwd(), file)}\n`)
   }

@@ -6,6 +6,8 @@ export interface Machine {
   cpuCount: number
   totalMemoryBytes: number
   node: string
+  /** The 1, 5 and 15 minute load averages when the run began: a busy machine skews every figure. */
+  loadAverage: number[]
 }
 
 /** The machine a figure came from: figures from different machines are not comparable. */
@@ -17,5 +19,6 @@ export const describeMachine = (): Machine => {
     cpuCount: cpus.length,
     totalMemoryBytes: os.totalmem(),
     node: process.version,
+    loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
   }
 }

@@ -32,6 +32,7 @@ export const runAndRecord = async (
   resultsDir: string,
 ): Promise<{ record: BenchRecord; file: string }> => {
   const startedAt = new Date()
+  const machine = describeMachine()
   const outcome = await bench.run(context)
   const finishedAt = new Date()
   const record: BenchRecord = {
@@ -42,7 +43,7 @@ export const runAndRecord = async (
     ),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
-    machine: describeMachine(),
+    machine,
     ...outcome,
   }
   await mkdir(resultsDir, { recursive: true })
