@@ -65,6 +65,9 @@ export const Environment = Type.Object({
     Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'a whole number (1–999)' }),
   ),
   LOCAL_TOKEN_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'a token issuer' })),
+  ACCESS_REQUESTS_PER_HOUR: Type.Optional(
+    Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'a whole number of requests (1–999999)' }),
+  ),
 })
 export type Environment = Static<typeof Environment>
 
@@ -102,6 +105,8 @@ export interface Config {
   enforceMfa: boolean
   logLevel: string
   localTokenIssuer: string
+  /** Public access requests accepted per client address per hour; unset means the route's default. */
+  accessRequestsPerHour?: number | undefined
   /** Saga tuning; unset fields take the saga's defaults. */
   registration: { leaseSeconds?: number; compensationBudget?: number }
 }
@@ -217,6 +222,7 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     enforceMfa: env.ENFORCE_MFA === undefined ? authBackend !== 'local' : parseBoolean(env.ENFORCE_MFA),
     logLevel: env.LOG_LEVEL ?? 'info',
     localTokenIssuer: env.LOCAL_TOKEN_ISSUER ?? 'flip-users',
+    accessRequestsPerHour: optionalNumber(env.ACCESS_REQUESTS_PER_HOUR),
     registration: {
       ...(env.REGISTRATION_LEASE_SECONDS ? { leaseSeconds: Number(env.REGISTRATION_LEASE_SECONDS) } : {}),
       ...(env.REGISTRATION_COMPENSATION_ATTEMPTS

@@ -3,6 +3,8 @@ import swaggerUi from '@fastify/swagger-ui'
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Deps } from '../container.js'
+import { submitAccessRequestRoute } from '../features/access-requests/submit-access-request.route.js'
+import { triageAccessRequestsRoutes } from '../features/access-requests/triage-access-requests.route.js'
 import { deleteUserRoute } from '../features/delete-user/delete-user.route.js'
 import { getUserRoutes } from '../features/get-user/get-user.route.js'
 import { healthRoutes } from '../features/health/health.route.js'
@@ -79,6 +81,8 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   await app.register(getUserRoutes(deps))
   await app.register(updateUserRoute(deps))
   await app.register(userPermissionsRoute(deps))
+  await app.register(submitAccessRequestRoute(deps))
+  await app.register(triageAccessRequestsRoutes(deps))
   if (deps.localTokens) await app.register(jwksRoute(deps.localTokens.jwks))
 
   return app

@@ -4,7 +4,12 @@ import { createTestApp, type TestApp } from '../support/test-app.js'
 import { openTestPglite } from '../support/test-database.js'
 
 /** The only API routes anyone may call without a token. Adding one must be a deliberate change here. */
-const PUBLIC_ROUTES = ['GET /.well-known/jwks.json', 'GET /api/health', 'GET /api/ready']
+const PUBLIC_ROUTES = [
+  'GET /.well-known/jwks.json',
+  'GET /api/health',
+  'GET /api/ready',
+  'POST /api/users/access',
+]
 
 const isDocs = (url: string) => url.startsWith('/api/docs')
 const concrete = (url: string) => url.replace(/:\w+/g, '6d1da2d7-e510-488c-9085-8608cd817256')
@@ -21,7 +26,7 @@ describe('route inventory', () => {
     await database.close()
   })
 
-  it('marks only health, readiness, JWKS and the docs as public', () => {
+  it('marks only health, readiness, JWKS, the docs and the access request as public', () => {
     const marked = t.app.routeInventory.filter((route) => route.public && !isDocs(route.url))
     expect(marked.map((route) => `${route.method} ${route.url}`).sort()).toEqual([...PUBLIC_ROUTES].sort())
     expect(

@@ -76,6 +76,7 @@ const MUTABLE_TABLES = [
   'users_audit',
   'local_identity',
   'trust',
+  'access_request',
 ]
 
 export const truncateMutableTables = async (database: Database): Promise<void> => {

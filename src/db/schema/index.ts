@@ -1,3 +1,4 @@
+export * from './access-requests.js'
 export * from './local-identities.js'
 export * from './registrations.js'
 export * from './roles.js'
