@@ -156,8 +156,8 @@ export interface FloorRun {
   latencyMs: ReturnType<typeof summariseLatencies>
   /** The whole machine's CPU use during the run, all cores, 0–100 %. */
   machineBusyPercent: number | undefined
-  /** This (the load-generating) process's CPU time per registration: pg's client-side cost. */
-  clientCpuMsPerRegistration: number | undefined
+  /** CPU time per registration: this process (the pg client), the local PostgreSQL, the rest of the machine. */
+  cpuMsPerRegistration: { client: number | undefined; postgres: number | undefined; rest: number | undefined }
 }
 
 /**
@@ -178,7 +178,7 @@ export const runFloor = async (
     let started = 0
     let errors = 0
     let firstError: string | undefined
-    const cpu = await startCpuWatch(process.pid)
+    const cpu = await startCpuWatch()
     const begin = performance.now()
     const deadline = begin + (options.durationSeconds ?? Number.POSITIVE_INFINITY) * 1000
     const more = () =>
@@ -202,7 +202,9 @@ export const runFloor = async (
     }
     await Promise.all(Array.from({ length: options.connections }, worker))
     const seconds = (performance.now() - begin) / 1000
-    const { machineBusyPercent, processCpuMs } = await cpu.stop()
+    const { machineBusyPercent, machineBusyCpuMs, selfCpuMs, postgresCpuMs } = await cpu.stop()
+    const perRegistration = (ms: number | undefined) =>
+      ms === undefined || latencies.length === 0 ? undefined : ms / latencies.length
     return {
       connections: options.connections,
       registrations: latencies.length,
@@ -212,8 +214,13 @@ export const runFloor = async (
       perSecond: latencies.length / seconds,
       latencyMs: summariseLatencies(latencies),
       machineBusyPercent,
-      clientCpuMsPerRegistration:
-        processCpuMs === undefined || latencies.length === 0 ? undefined : processCpuMs / latencies.length,
+      cpuMsPerRegistration: {
+        client: perRegistration(selfCpuMs),
+        postgres: perRegistration(postgresCpuMs),
+        rest: perRegistration(
+          machineBusyCpuMs === undefined ? undefined : machineBusyCpuMs - selfCpuMs - (postgresCpuMs ?? 0),
+        ),
+      },
     }
   } finally {
     await pool.end()

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 
 // Linux's USER_HZ: /proc reports CPU time in ticks of 1/100 s on every mainstream architecture.
 const TICK_MS = 10
@@ -13,6 +13,28 @@ export const processCpuMs = async (pid: number): Promise<number | undefined> => 
   } catch {
     return undefined
   }
+}
+
+/** CPU ms of every process named `postgres` (server and backends), by pid. */
+const postgresCpuByPid = async (): Promise<Map<number, number>> => {
+  const byPid = new Map<number, number>()
+  let entries: string[] = []
+  try {
+    entries = await readdir('/proc')
+  } catch {
+    return byPid
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if ((await readFile(`/proc/${entry}/comm`, 'utf8')).trim() !== 'postgres') continue
+      const ms = await processCpuMs(Number(entry))
+      if (ms !== undefined) byPid.set(Number(entry), ms)
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return byPid
 }
 
 interface MachineTicks {
@@ -32,6 +54,19 @@ const machineTicks = async (): Promise<MachineTicks | undefined> => {
   }
 }
 
+export interface CpuUse {
+  /** The whole machine, all cores, 0–100 %. */
+  machineBusyPercent: number | undefined
+  /** CPU time the whole machine spent busy (every process, every core). */
+  machineBusyCpuMs: number | undefined
+  /** CPU time of the local PostgreSQL server's processes (undefined when it runs elsewhere). */
+  postgresCpuMs: number | undefined
+  /** CPU time of this process: the load generator. */
+  selfCpuMs: number
+  /** CPU time of the watched process. */
+  processCpuMs: number | undefined
+}
+
 /**
  * Measures, between `start` and `stop`, how busy the whole machine was (all cores, 0–100 %) and
  * how much CPU one process used: on a small machine the load generator, the service and
@@ -40,8 +75,12 @@ const machineTicks = async (): Promise<MachineTicks | undefined> => {
 export const startCpuWatch = async (pid?: number) => {
   const machineBefore = await machineTicks()
   const processBefore = pid === undefined ? undefined : await processCpuMs(pid)
+  const postgresBefore = await postgresCpuByPid()
+  const selfBefore = process.cpuUsage()
   return {
-    async stop(): Promise<{ machineBusyPercent: number | undefined; processCpuMs: number | undefined }> {
+    async stop(): Promise<CpuUse> {
+      const self = process.cpuUsage(selfBefore)
+      const postgresAfter = await postgresCpuByPid()
       const machineAfter = await machineTicks()
       const processAfter = pid === undefined ? undefined : await processCpuMs(pid)
       const machineBusyPercent =
@@ -50,6 +89,14 @@ export const startCpuWatch = async (pid?: number) => {
           : undefined
       return {
         machineBusyPercent,
+        machineBusyCpuMs:
+          machineBefore && machineAfter ? (machineAfter.busy - machineBefore.busy) * TICK_MS : undefined,
+        selfCpuMs: (self.user + self.system) / 1000,
+        // Backends that ended during the run are missed; the pools keep theirs open throughout.
+        postgresCpuMs:
+          postgresAfter.size === 0
+            ? undefined
+            : [...postgresAfter].reduce((sum, [pid, ms]) => sum + ms - (postgresBefore.get(pid) ?? 0), 0),
         processCpuMs:
           processBefore === undefined || processAfter === undefined
             ? undefined
