@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Caller, TokenVerifier } from '../auth/token-verifier.js'
 import { appError } from '../errors/error-catalogue.js'
+import type { MfaGate } from './mfa-gate.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,6 +11,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Marks a route that needs no token. Every other route is authenticated. */
     public?: boolean
+    /** Marks the one authenticated route the MFA gate lets through (MFA status). */
+    mfaExempt?: boolean
+  }
+  interface FastifyInstance {
+    /** Present when ENFORCE_MFA is on. */
+    mfaGate: MfaGate | undefined
   }
 }
 
@@ -25,14 +32,26 @@ const bearerToken = (request: FastifyRequest): string => {
   return match[1]!
 }
 
+/** True for the routes the MFA gate lets through. */
+export const isMfaExemptRoute = (config: { mfaExempt?: boolean } | undefined): boolean =>
+  config?.mfaExempt === true
+
 /**
  * Authenticates every route unless it opts out, so a new route cannot be left open by
- * forgetting a hook. Runs at `onRequest`, before the body is parsed or any handler runs.
+ * forgetting a hook. Runs at `onRequest`, before the body is parsed or any handler runs. With an
+ * MFA gate (ENFORCE_MFA), every authenticated route but the exempt one also needs an enrolled
+ * second factor, checked after the token and before any permission check.
  */
-export const registerAuthentication = (app: FastifyInstance, verifier: TokenVerifier): void => {
+export const registerAuthentication = (
+  app: FastifyInstance,
+  verifier: TokenVerifier,
+  mfaGate?: MfaGate,
+): void => {
+  app.decorate('mfaGate', mfaGate)
   app.addHook('onRequest', async (request) => {
     if (request.is404 || isPublicRoute(request.routeOptions.config, request.routeOptions.url)) return
     request.caller = await verifier.verify(bearerToken(request))
+    if (mfaGate && !isMfaExemptRoute(request.routeOptions.config)) await mfaGate.check(request.caller)
   })
 }
 

@@ -11,19 +11,22 @@ import { healthRoutes } from '../features/health/health.route.js'
 import { jwksRoute } from '../features/jwks/jwks.route.js'
 import { listRolesRoute } from '../features/list-roles/list-roles.route.js'
 import { listUsersRoute } from '../features/list-users/list-users.route.js'
+import { mfaRoutes } from '../features/mfa/mfa.route.js'
 import { registerBatchRoute } from '../features/register-batch/register-batch.route.js'
 import { registerIdentityRoutes } from '../features/register-identity/register-identity.route.js'
 import { registerUserRoutes } from '../features/register-user/register-user.route.js'
 import { setUserRolesRoute } from '../features/set-user-roles/set-user-roles.route.js'
 import { updateUserRoute } from '../features/update-user/update-user.route.js'
 import { userPermissionsRoute } from '../features/user-permissions/user-permissions.route.js'
-import { isPublicRoute, registerAuthentication } from './auth-plugin.js'
+import { isMfaExemptRoute, isPublicRoute, registerAuthentication } from './auth-plugin.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
+import { createMfaGate } from './mfa-gate.js'
 
 export interface RouteEntry {
   method: string
   url: string
   public: boolean
+  mfaExempt: boolean
 }
 
 declare module 'fastify' {
@@ -52,7 +55,12 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD')
-        routeInventory.push({ method, url: route.url, public: isPublicRoute(route.config, route.url) })
+        routeInventory.push({
+          method,
+          url: route.url,
+          public: isPublicRoute(route.config, route.url),
+          mfaExempt: isMfaExemptRoute(route.config),
+        })
     }
   })
   app.decorate('routeInventory', routeInventory)
@@ -66,7 +74,7 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs' })
 
-  registerAuthentication(app, deps.verifier)
+  registerAuthentication(app, deps.verifier, deps.config.enforceMfa ? createMfaGate(deps) : undefined)
 
   await app.register(healthRoutes(deps))
   await app.register(listRolesRoute(deps))
@@ -83,6 +91,7 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   await app.register(userPermissionsRoute(deps))
   await app.register(submitAccessRequestRoute(deps))
   await app.register(triageAccessRequestsRoutes(deps))
+  await app.register(mfaRoutes(deps))
   if (deps.localTokens) await app.register(jwksRoute(deps.localTokens.jwks))
 
   return app

@@ -44,4 +44,18 @@ export interface IdentityProvider {
 
   /** One page of the directory, ordered stably. @throws Throttled, Unavailable, ProviderError */
   listUsers(options?: { limit?: number; nextToken?: string }): Promise<IdentityPage>
+
+  /**
+   * Whether the user has an active authenticator-app (TOTP) second factor; SMS does not count.
+   * Read fresh on every call: caching is the caller's decision.
+   * @throws NotFound, Throttled, Unavailable, ProviderError
+   */
+  isMfaEnabled(username: string): Promise<boolean>
+
+  /**
+   * Removes the user's TOTP factor, then signs them out everywhere so a session set up with the
+   * old factor does not outlive it. If the first step fails the second is not attempted.
+   * @throws NotFound, Throttled, Unavailable, ProviderError
+   */
+  resetMfa(username: string): Promise<void>
 }

@@ -77,5 +77,7 @@ export const createPacedIdentityProvider = <Category extends string>(
     deleteUser: (username) => paced('deleteUser', () => inner.deleteUser(username)),
     setEnabled: (username, enabled) => paced('setEnabled', () => inner.setEnabled(username, enabled)),
     listUsers: (listOptions) => paced('listUsers', () => inner.listUsers(listOptions)),
+    isMfaEnabled: (username) => paced('isMfaEnabled', () => inner.isMfaEnabled(username)),
+    resetMfa: (username) => paced('resetMfa', () => inner.resetMfa(username)),
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Database } from '../../src/db/database.js'
+import { bearer, createAdmin, tokenFor } from '../support/factories.js'
 import { createTestApp, type TestApp } from '../support/test-app.js'
 import { openTestPglite } from '../support/test-database.js'
 
@@ -46,5 +47,41 @@ describe('route inventory', () => {
     }
     expect(open).toEqual([])
     expect(t.app.routeInventory.filter((entry) => !entry.public).length).toBeGreaterThanOrEqual(6)
+  })
+
+  it('exempts only the MFA status route from the MFA gate', () => {
+    const exempt = t.app.routeInventory.filter((route) => route.mfaExempt)
+    expect(exempt.map((route) => `${route.method} ${route.url}`)).toEqual(['GET /api/users/me/mfa/status'])
+    expect(exempt.every((route) => !route.public)).toBe(true)
+  })
+})
+
+describe('the MFA gate over the route inventory', () => {
+  let database: Database
+  let t: TestApp
+  beforeAll(async () => {
+    database = await openTestPglite()
+    t = await createTestApp(database, { env: { ENFORCE_MFA: 'true' } })
+  })
+  afterAll(async () => {
+    await t.close()
+    await database.close()
+  })
+
+  it('answers 403 "MFA enrolment required" to an admin without a factor on every authenticated route but MFA status', async () => {
+    const admin = await createAdmin(t.deps)
+    const headers = bearer(await tokenFor(t.deps, admin))
+    const ungated: string[] = []
+    for (const route of t.app.routeInventory.filter((entry) => !entry.public)) {
+      const response = await t.app.inject({
+        method: route.method as 'GET',
+        url: concrete(route.url),
+        headers,
+        payload: {},
+      })
+      const gated = response.statusCode === 403 && response.json().detail === 'MFA enrolment required'
+      if (gated === route.mfaExempt) ungated.push(`${route.method} ${route.url} → ${response.statusCode}`)
+    }
+    expect(ungated).toEqual([])
   })
 })

@@ -35,6 +35,8 @@ export const scriptIdentityProvider = (inner: IdentityProvider): ScriptedIdentit
     deleteUser: 0,
     setEnabled: 0,
     listUsers: 0,
+    isMfaEnabled: 0,
+    resetMfa: 0,
   }
 
   const run = async <T>(operation: Operation, forward: () => Promise<T>): Promise<T> => {
@@ -69,5 +71,7 @@ export const scriptIdentityProvider = (inner: IdentityProvider): ScriptedIdentit
     deleteUser: (username) => run('deleteUser', () => inner.deleteUser(username)),
     setEnabled: (username, enabled) => run('setEnabled', () => inner.setEnabled(username, enabled)),
     listUsers: (options) => run('listUsers', () => inner.listUsers(options)),
+    isMfaEnabled: (username) => run('isMfaEnabled', () => inner.isMfaEnabled(username)),
+    resetMfa: (username) => run('resetMfa', () => inner.resetMfa(username)),
   }
 }

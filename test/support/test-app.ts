@@ -17,9 +17,12 @@ export interface TestApp {
 
 export const silentLog = pino({ level: 'silent' })
 
-/** A configuration as `loadConfig` would build it from `env` (no real environment leaks in). */
+/**
+ * A configuration as `loadConfig` would build it from `env` (no real environment leaks in). The
+ * MFA gate is off unless a test turns it on (ENFORCE_MFA defaults to on for cognito).
+ */
 export const testConfig = (env: Record<string, string> = {}): Config =>
-  loadConfig({ LOG_LEVEL: 'silent', ...env })
+  loadConfig({ LOG_LEVEL: 'silent', ENFORCE_MFA: 'false', ...env })
 
 /**
  * The real container and HTTP app on a test database. Closing it leaves the database open: the

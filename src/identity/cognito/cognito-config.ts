@@ -52,6 +52,8 @@ export const COGNITO_QUOTA_OF = {
   listUsers: 'list', // ListUsers
   deleteUser: 'write', // AdminDeleteUser
   setEnabled: 'write', // AdminEnableUser / AdminDisableUser
+  isMfaEnabled: 'read', // AdminGetUser
+  resetMfa: 'write', // AdminSetUserMFAPreference, then AdminUserGlobalSignOut
 } as const satisfies Record<string, CognitoQuota>
 
 /** This process's rates: the configured (or default) account quota divided among `replicas` processes. */

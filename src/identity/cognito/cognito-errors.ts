@@ -1,7 +1,14 @@
 import { type IdentityErrorReason, IdentityProviderError } from '../identity-errors.js'
 
 /** The port operations, as they appear in FLIP's generic messages ("Failed to create user"). */
-export type CognitoOperation = 'create user' | 'get user' | 'list users' | 'delete user' | 'update user'
+export type CognitoOperation =
+  | 'create user'
+  | 'get user'
+  | 'list users'
+  | 'delete user'
+  | 'update user'
+  | 'fetch MFA state'
+  | 'reset user MFA'
 
 /** Failures that carry no Cognito exception name, classified from `$metadata`, `name` and `code`. */
 export type TransportFailure = 'http-5xx' | 'network' | 'timeout'

@@ -4,6 +4,8 @@ import {
   AdminDisableUserCommand,
   AdminEnableUserCommand,
   AdminGetUserCommand,
+  AdminSetUserMFAPreferenceCommand,
+  AdminUserGlobalSignOutCommand,
   type AttributeType,
   CognitoIdentityProviderClient,
   ListUsersCommand,
@@ -185,6 +187,30 @@ export const createCognitoIdentityProvider = (cognito: CognitoConfig): IdentityP
       )
       const users = (page.Users ?? []).map((record) => toUser(record, 'list users'))
       return page.PaginationToken ? { users, nextToken: page.PaginationToken } : { users }
+    },
+
+    async isMfaEnabled(username) {
+      const found = await call('fetch MFA state', username, (c) =>
+        c.send(new AdminGetUserCommand({ ...pool, Username: username })),
+      )
+      // Only an authenticator app counts (FLIP); a missing list means no factor at all.
+      return found.UserMFASettingList?.includes('SOFTWARE_TOKEN_MFA') ?? false
+    },
+
+    async resetMfa(username) {
+      await call('reset user MFA', username, (c) =>
+        c.send(
+          new AdminSetUserMFAPreferenceCommand({
+            ...pool,
+            Username: username,
+            SoftwareTokenMfaSettings: { Enabled: false, PreferredMfa: false },
+          }),
+        ),
+      )
+      // Only once the factor is gone: sessions established with it must not outlive it.
+      await call('reset user MFA', username, (c) =>
+        c.send(new AdminUserGlobalSignOutCommand({ ...pool, Username: username })),
+      )
     },
   }
 }

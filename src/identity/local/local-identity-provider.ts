@@ -7,6 +7,7 @@ import {
   createLocalIdentitiesRepository,
   type LocalIdentityRow,
 } from '../../repositories/local-identities-repository.js'
+import { createLocalMfaRepository } from '../../repositories/local-mfa-repository.js'
 import { IdentityProviderError } from '../identity-errors.js'
 import type { IdentityProvider, IdentityUser } from '../identity-provider.js'
 import { LOCAL_DEFAULT_PAGE_SIZE, LOCAL_MAX_PAGE_SIZE } from './local-config.js'
@@ -32,6 +33,7 @@ const notFound = (what: string) => new IdentityProviderError('NotFound', `User $
  */
 export const createLocalIdentityProvider = (deps: { db: Db; clock: Clock }): IdentityProvider => {
   const identities = createLocalIdentitiesRepository(deps.db)
+  const mfa = createLocalMfaRepository(deps.db)
 
   const attempt = async <T>(operation: string, fn: () => Promise<T>, email?: string): Promise<T> => {
     try {
@@ -99,6 +101,19 @@ export const createLocalIdentityProvider = (deps: { db: Db; clock: Clock }): Ide
         const users = rows.slice(0, limit).map(toUser)
         const last = rows.length > limit ? rows[limit - 1] : undefined
         return last ? { users, nextToken: last.emailNormalised } : { users }
+      }),
+
+    isMfaEnabled: (username) =>
+      attempt('fetch MFA state', async () => {
+        const enabled = await mfa.mfaEnabled(normaliseEmail(username))
+        if (enabled === undefined) throw notFound(username)
+        return enabled
+      }),
+
+    // There are no sessions to end: `local` tokens are short-lived and not tracked.
+    resetMfa: (username) =>
+      attempt('reset user MFA', async () => {
+        if (!(await mfa.setMfaEnabled(normaliseEmail(username), false))) throw notFound(username)
       }),
   }
 }

@@ -1,0 +1,64 @@
+import type { Caller } from '../../auth/token-verifier.js'
+import type { Deps } from '../../container.js'
+import { appError } from '../../errors/error-catalogue.js'
+import { isIdentityError } from '../../identity/identity-errors.js'
+import { createAuditRepository } from '../../repositories/audit-repository.js'
+import { toAppError } from '../shared/identity-failures.js'
+import { identityReadFailure } from '../user-views/user-views.js'
+
+const usernameOf = async (deps: Pick<Deps, 'idp'>, userId: string): Promise<string> => {
+  try {
+    return (await deps.idp.getUserById(userId)).username
+  } catch (error) {
+    throw identityReadFailure(error)
+  }
+}
+
+/**
+ * FLIP's `/users/me/mfa/status`: whether the caller has an authenticator-app factor (read fresh,
+ * never from the gate's cache), and whether this deployment requires one.
+ * @throws NotFound (the provider's "… is not registered."), Throttled, Transient, Internal
+ */
+export const mfaStatus = async (
+  deps: Pick<Deps, 'idp' | 'config'>,
+  caller: Caller,
+): Promise<{ enabled: boolean; required: boolean }> => {
+  const username = await usernameOf(deps, caller.id)
+  try {
+    return { enabled: await deps.idp.isMfaEnabled(username), required: deps.config.enforceMfa }
+  } catch (error) {
+    throw identityReadFailure(error)
+  }
+}
+
+/**
+ * FLIP's `reset_user_mfa`: remove the user's factor and end their sessions at the identity
+ * provider, forget any cached "enrolled" answer, then audit "Reset user MFA". The reset is not
+ * undone if the audit write fails; the answer says so.
+ *
+ * @throws NotFound, Throttled, Transient, Internal (`Failed to reset user MFA`, or
+ *   `MFA reset partially succeeded; please verify and contact ops.`)
+ */
+export const resetMfa = async (
+  deps: Pick<Deps, 'idp' | 'db'> & { forget?: (username: string) => void },
+  userId: string,
+  caller: Caller,
+): Promise<void> => {
+  const username = await usernameOf(deps, userId)
+  try {
+    await deps.idp.resetMfa(username)
+  } catch (error) {
+    if (isIdentityError(error, 'NotFound')) throw appError('user.not_found', error.message, { cause: error })
+    throw toAppError(error, () => appError('mfa.reset_failed', 'Failed to reset user MFA', { cause: error }))
+  } finally {
+    // Even a failed reset may have removed the factor (sign-out is the second step).
+    deps.forget?.(username)
+  }
+  try {
+    await createAuditRepository(deps.db).record('Reset user MFA', userId, caller.id)
+  } catch (error) {
+    throw appError('mfa.reset_partial', 'MFA reset partially succeeded; please verify and contact ops.', {
+      cause: error,
+    })
+  }
+}
