@@ -5,6 +5,7 @@ import type { IdentityUser } from '../../src/identity/identity-provider.js'
 import { createAuditRepository } from '../../src/repositories/audit-repository.js'
 import { createProfilesRepository } from '../../src/repositories/profiles-repository.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
+import { type AwsFaultProxy, startAwsFaultProxy } from '../support/aws-fault-proxy.js'
 import { useCognitoLocal } from '../support/cognito-local.js'
 import { bearer } from '../support/factories.js'
 import { createTestApp, type TestApp } from '../support/test-app.js'
@@ -25,22 +26,29 @@ describe(`user management through AUTH_BACKEND=cognito on ${target.kind}`, () =>
   const stamp = randomUUID().slice(0, 8)
   const email = (label: string) => `${label}.${stamp}@cognito.example.org`
   let t: TestApp
+  let proxy: AwsFaultProxy
 
   beforeAll(async () => {
     const { pool } = emulator()
+    // cognito-local answers ListUsers all at once; the proxy pages it as Cognito does (60 a page).
+    proxy = await startAwsFaultProxy(emulator().endpoint)
+    proxy.pageListUsers(true)
     t = await createTestApp(database(), {
       env: {
         AUTH_BACKEND: 'cognito',
         AWS_REGION: 'eu-west-2',
         AWS_COGNITO_USER_POOL_ID: pool.userPoolId,
         AWS_COGNITO_APP_CLIENT_ID: pool.appClientId,
-        COGNITO_ENDPOINT: emulator().endpoint,
+        COGNITO_ENDPOINT: proxy.url,
         COGNITO_ISSUER: pool.issuer,
         ENFORCE_MFA: 'true',
       },
     })
   })
-  afterAll(async () => t?.close())
+  afterAll(async () => {
+    await t?.close()
+    await proxy?.close()
+  })
 
   /** A pool user with global roles; with `mfa`, enrolled with an authenticator app. */
   const poolUser = async (label: string, roles: string[], mfa = false) => {
@@ -88,6 +96,25 @@ describe(`user management through AUTH_BACKEND=cognito on ${target.kind}`, () =>
       roles: [{ id: RESEARCHER_ROLE_ID }],
     })
     expect((await get(`/api/users/${randomUUID()}`, admin.headers)).statusCode).toBe(404)
+  })
+
+  it('walks the directory across ListUsers pages for the real total: 65 users, page 4 of 20 holds 5', async () => {
+    const admin = await poolUser('list-admin', [ADMIN_ROLE_ID], true)
+    const batch = `batch${stamp}`
+    for (let i = 0; i < 65; i++)
+      await t.deps.idp.createUser(`${batch}.${String(i).padStart(2, '0')}@cognito.example.org`, {
+        suppressInvite: true,
+      })
+    proxy.reset()
+    proxy.pageListUsers(true)
+    const page = (await get(`/api/users?search=${batch}&pageNumber=4&pageSize=20`, admin.headers)).json()
+    expect(page).toMatchObject({ page: 4, pageSize: 20, totalPages: 4, totalRecords: 65 })
+    expect(page.data.map((user: IdentityUser) => user.email)).toEqual(
+      [60, 61, 62, 63, 64].map((i) => `${batch}.${i}@cognito.example.org`),
+    )
+    const listCalls = proxy.requests.filter((request) => request.operation === 'ListUsers')
+    expect(listCalls.length).toBeGreaterThan(1)
+    expect(listCalls.every((request) => request.input.Limit === 60)).toBe(true)
   })
 
   it('disables and re-enables a pool user with PUT, auditing each', async () => {
