@@ -187,6 +187,22 @@ describe.each(databaseTargets())('MFA on $kind', (target) => {
         expect(s.idp.calls.isMfaEnabled).toBe(0)
       })
 
+      it('refuses a valid token whose subject the IdP does not know as not enrolled', async () => {
+        const ghost = {
+          ...s.admin,
+          id: randomUUID(),
+          username: 'ghost@example.org',
+          email: 'ghost@example.org',
+        }
+        const response = await s.t.app.inject({
+          method: 'GET',
+          url: '/api/users/me',
+          headers: bearer(await tokenFor(s.t.deps, ghost)),
+        })
+        expect(response.statusCode).toBe(403)
+        expect(response.json().detail).toBe('MFA enrolment required')
+      })
+
       it('leaves public routes alone', async () => {
         const response = await s.t.app.inject({ method: 'GET', url: '/api/health' })
         expect(response.statusCode).toBe(200)

@@ -167,15 +167,16 @@ describe.each(databaseTargets())('reading users on $kind', (target) => {
         expect(s.idp.calls.getUserByEmail).toBe(0)
       })
 
-      it.each(['/api/users/lookup', '/api/users/lookup?email=not-an-email'])(
-        'rejects %s with 422 and no IdP call',
-        async (url) => {
-          const response = await get(url)
-          expect(response.statusCode).toBe(422)
-          expect(response.body).not.toContain('Invalid user ID format')
-          expect(s.idp.calls.getUserByEmail).toBe(0)
-        },
-      )
+      it.each([
+        '/api/users/lookup',
+        '/api/users/lookup?email=not-an-email',
+        `/api/users/lookup?email=${'a'.repeat(320)}@example.org`,
+      ])('rejects %s with 422 and no IdP call', async (url) => {
+        const response = await get(url)
+        expect(response.statusCode).toBe(422)
+        expect(response.body).not.toContain('Invalid user ID format')
+        expect(s.idp.calls.getUserByEmail).toBe(0)
+      })
 
       it('keeps a provider failure a failure, not a missing user', async () => {
         s.idp.fail('getUserByEmail', () => new IdentityProviderError('ProviderError', 'Failed to get user'))
