@@ -139,6 +139,17 @@ describe.each(databaseTargets())('PUT /api/users/{userId} on $kind', (target) =>
       expect(response.body).not.toContain('Unexpected error')
     })
 
+    it('is 404 when the user disappears between the lookup and setEnabled, writing no audit row', async () => {
+      s.idp.fail(
+        'setEnabled',
+        () => new IdentityProviderError('NotFound', `User ${user.email} is not registered.`),
+      )
+      const response = await put({ disabled: true })
+      expect(response.statusCode).toBe(404)
+      expect(response.json().detail).toContain('is not registered')
+      expect(await audit()).toEqual([])
+    })
+
     it('answers 503 when the IdP is unavailable for setEnabled, writing no audit row', async () => {
       s.idp.fail('setEnabled', () => new IdentityProviderError('Unavailable', 'down'))
       const response = await put({ disabled: true })

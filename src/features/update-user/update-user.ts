@@ -67,6 +67,9 @@ export const updateUser = async (
     try {
       await deps.idp.setEnabled(username, !change.disabled)
     } catch (error) {
+      // Deleted by someone else since the lookup.
+      if (isIdentityError(error, 'NotFound'))
+        throw appError('user.not_found', error.message, { cause: error })
       throw failed(error)
     }
   }
