@@ -4,6 +4,7 @@ import type { BenchContext, BenchModule, BenchOutcome } from './lib/bench-module
 import { startCpuWatch } from './lib/cpu.js'
 import { requireBuiltCli, residentKb, runCli, sampleRss, startServe } from './lib/flip-users-process.js'
 import { withFreshDatabase } from './lib/postgres.js'
+import { countRows, countRowsWhenSettled, rowsPerRegistration } from './lib/row-counts.js'
 import { fmt, type LatencySummary, summariseLatencies } from './lib/stats.js'
 import { type FloorRun, RESEARCHER_ROLE_ID, runFloor, SERVICE_POOL_SIZE } from './registration-floor.js'
 
@@ -135,11 +136,16 @@ const runService = async (adminUrl: string, size: Sizes, runId: string, context:
         await driveService(serve.url, token, serve.pid, warmup, `${runId}w`)
       }
       const runs: ServiceRun[] = []
+      const before = await countRows(databaseUrl)
       for (const connections of size.levels) {
         context.progress(`registration: service, ${connections} connection(s)…`)
         runs.push(await driveService(serve.url, token, serve.pid, { ...size, connections }, runId))
       }
-      return { rssIdleKb, runs }
+      return {
+        rssIdleKb,
+        runs,
+        rowsPerRegistration: rowsPerRegistration(before, await countRowsWhenSettled(databaseUrl)),
+      }
     } finally {
       await serve.stop()
     }
@@ -154,11 +160,15 @@ const runFloors = async (adminUrl: string, size: Sizes, runId: string, context: 
       await runFloor(databaseUrl, { ...warmup, runId: `${runId}w` })
     }
     const runs: FloorRun[] = []
+    const before = await countRows(databaseUrl)
     for (const connections of size.levels) {
       context.progress(`registration: floor (SQL only), ${connections} connection(s)…`)
       runs.push(await runFloor(databaseUrl, { ...size, connections, runId }))
     }
-    return runs
+    // Each run also grants its caller Admin: one user_role row that is not a registration's.
+    const after = await countRows(databaseUrl)
+    after.user_role -= runs.length
+    return { runs, rowsPerRegistration: rowsPerRegistration(before, after) }
   })
 
 const mb = (kb: number | undefined) => (kb === undefined ? undefined : kb / 1024)
@@ -180,8 +190,10 @@ export const registrationBench: BenchModule = {
     const runId = randomBytes(3).toString('hex')
     const service = await runService(context.postgresAdminUrl, size, runId, context)
     const floor = await runFloors(context.postgresAdminUrl, size, runId, context)
+    const floorMirrorsService =
+      JSON.stringify(service.rowsPerRegistration) === JSON.stringify(floor.rowsPerRegistration)
     const levels = service.runs.map((run, i) => {
-      const floorRun = floor[i]!
+      const floorRun = floor.runs[i]!
       return {
         connections: run.connections,
         service: run,
@@ -196,7 +208,12 @@ export const registrationBench: BenchModule = {
         database: 'postgresql',
         identityProvider: 'local',
       },
-      results: { rssIdleKb: service.rssIdleKb, levels },
+      results: {
+        rssIdleKb: service.rssIdleKb,
+        levels,
+        rowsPerRegistration: { service: service.rowsPerRegistration, floor: floor.rowsPerRegistration },
+        floorMirrorsService,
+      },
       table: {
         columns: [
           'conns',
@@ -244,6 +261,11 @@ export const registrationBench: BenchModule = {
         ]),
       },
       notes: [
+        ...(floorMirrorsService
+          ? []
+          : [
+              `THE FLOOR IS STALE: rows per registration differ (service ${JSON.stringify(service.rowsPerRegistration)}, floor ${JSON.stringify(floor.rowsPerRegistration)}); update bench/registration-floor.ts`,
+            ]),
         `server RSS before the first run: ${fmt(mb(service.rssIdleKb))} MB`,
         `floor: the 24 statements of one registration through pg, pool of ${SERVICE_POOL_SIZE} like the service's; service/floor = registrations/s over floor registrations/s`,
         'busy %: the whole machine (every core) during the run, load generator and PostgreSQL included; CPU ms/reg: CPU time per registration of the service (svc), the load generator (gen: autocannon; for the floor, the pg client), the local PostgreSQL (pg), and the rest of the machine (rest: kernel, anything else running — a large rest means the figures are not clean)',

@@ -72,7 +72,8 @@ describe('the benchmark suite', () => {
     'drives registrations over HTTP and through SQL alone, and relates the two',
     async () => {
       const record = await runTiny(registrationBench)
-      const { levels } = record.results as {
+      const { levels, rowsPerRegistration } = record.results as {
+        rowsPerRegistration: { service: Record<string, number>; floor: Record<string, number> }
         levels: {
           connections: number
           service: { registrations: number; non2xx: number; latencyMs: { p50: number } }
@@ -81,6 +82,10 @@ describe('the benchmark suite', () => {
         }[]
       }
       expect(levels.map((level) => level.connections)).toEqual([1])
+      // Not a timing: the floor must write what a registration writes, or its figure means nothing.
+      // When the saga changes, bench/registration-floor.ts must follow.
+      expect(rowsPerRegistration.floor).toEqual(rowsPerRegistration.service)
+      expect(rowsPerRegistration.service.registration_event).toBeGreaterThan(0)
       for (const level of levels) {
         expect(level.service.registrations).toBeGreaterThan(0)
         expect(level.service.non2xx).toBe(0)
