@@ -6,10 +6,13 @@ import { repoRoot } from './lib/flip-users-process.js'
 import { postgresAdminUrlFromEnv } from './lib/postgres.js'
 import { formatTable, runAndRecord } from './lib/report.js'
 
-const usage = `usage: npm run bench [-- [--only NAME[,NAME]] [--quick]]
+const usage = `usage: npm run bench [-- [--only NAME[,NAME]] [--quick] [--rows N]]
 
 benchmarks:
 ${benches.map((bench) => `  ${bench.name.padEnd(14)} ${bench.summary}`).join('\n')}
+
+--quick    small sizes, for a look in seconds rather than minutes
+--rows N   rows for bulk-import (default 10000, or 500 with --quick)
 
 PostgreSQL: BENCH_DATABASE_URL (else TEST_DATABASE_URL), an admin URL on which fresh databases are
 created and dropped. Results: bench/results/<name>-<timestamp>.json
@@ -20,6 +23,7 @@ const main = async (): Promise<number> => {
     options: {
       only: { type: 'string', multiple: true },
       quick: { type: 'boolean', default: false },
+      rows: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -33,10 +37,16 @@ const main = async (): Promise<number> => {
     process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}\n\n${usage}`)
     return 2
   }
+  const rows = values.rows === undefined ? undefined : Number(values.rows)
+  if (rows !== undefined && !(Number.isInteger(rows) && rows > 0)) {
+    process.stderr.write(`--rows must be a positive whole number, got ${values.rows}\n\n${usage}`)
+    return 2
+  }
   const selected = only.length > 0 ? benches.filter((bench) => only.includes(bench.name)) : benches
   const size: BenchSize = values.quick ? 'quick' : 'full'
   const context = {
     size,
+    ...(rows === undefined ? {} : { rows }),
     postgresAdminUrl: postgresAdminUrlFromEnv(),
     progress: (line: string) => process.stderr.write(`${line}\n`),
   }

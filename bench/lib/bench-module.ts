@@ -6,6 +6,8 @@ export type BenchSize = 'full' | 'quick' | 'tiny'
 
 export interface BenchContext {
   size: BenchSize
+  /** Rows to import, overriding the size's default (`--rows`; only bulk-import has rows). */
+  rows?: number
   /** Admin URL of a PostgreSQL server on which the benchmarks may create and drop databases. */
   postgresAdminUrl: string | undefined
   /** A line of progress for the operator (stderr in `npm run bench`). */

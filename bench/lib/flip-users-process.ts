@@ -30,22 +30,41 @@ const processEnv = (env: Record<string, string>): NodeJS.ProcessEnv => {
   return { ...base, LOG_LEVEL: 'warn', ...env }
 }
 
-/** Runs a CLI command to completion; rejects on a non-zero exit. */
-export const runCli = (args: string[], env: Record<string, string>): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      env: processEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`flip-users ${args[0]} exited ${code}:\n${stderr}`)),
-    )
+export interface CliExit {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export interface CliProcess {
+  pid: number
+  /** Resolves when the command exits, whatever its exit code. */
+  exit: Promise<CliExit>
+}
+
+/** Starts a CLI command; the caller decides what its exit code means. */
+export const spawnCli = (args: string[], env: Record<string, string>): CliProcess => {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: processEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const exit = new Promise<CliExit>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+  return { pid: child.pid!, exit }
+}
+
+/** Runs a CLI command to completion; rejects on a non-zero exit. */
+export const runCli = async (args: string[], env: Record<string, string>): Promise<string> => {
+  const { code, stdout, stderr } = await spawnCli(args, env).exit
+  if (code !== 0) throw new Error(`flip-users ${args[0]} exited ${code}:\n${stderr}`)
+  return stdout
+}
 
 export interface ServeProcess {
   child: ChildProcess

@@ -85,6 +85,27 @@ export const createRegistrationsRepository = (db: Db) => ({
     return row as Registration | undefined
   },
 
+  /** Registrations by their idempotency keys (one query per thousand keys), keyed by key. */
+  async findByIdempotencyKeys(
+    requestedBy: string,
+    keys: readonly string[],
+  ): Promise<Map<string, Registration>> {
+    const found = new Map<string, Registration>()
+    for (let start = 0; start < keys.length; start += 1_000) {
+      const rows = await db
+        .select()
+        .from(registration)
+        .where(
+          and(
+            eq(registration.requestedBy, requestedBy),
+            inArray(registration.idempotencyKey, keys.slice(start, start + 1_000)),
+          ),
+        )
+      for (const row of rows) found.set(row.idempotencyKey!, row as Registration)
+    }
+    return found
+  },
+
   /** The registration holding the email's slot in the unique index, if any. */
   async findActiveByEmail(emailNormalised: string): Promise<Registration | undefined> {
     const [row] = await db

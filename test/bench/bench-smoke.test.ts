@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { benches } from '../../bench/benches.js'
+import { type BulkImportResults, bulkImportBench } from '../../bench/bulk-import.bench.js'
 import type { BenchContext, BenchModule } from '../../bench/lib/bench-module.js'
 import { type BenchRecord, runAndRecord } from '../../bench/lib/report.js'
 import { registrationBench } from '../../bench/registration.bench.js'
@@ -51,7 +52,7 @@ describe('the benchmark suite', () => {
   it('lists every benchmark once, by a unique name', () => {
     const names = benches.map((bench) => bench.name)
     expect(new Set(names).size).toBe(names.length)
-    expect(names).toEqual(expect.arrayContaining(['registration', 'startup']))
+    expect(names).toEqual(expect.arrayContaining(['registration', 'bulk-import', 'startup']))
   })
 
   it('times cold and warm starts to ready, embedded always and PostgreSQL when there is one', async () => {
@@ -67,6 +68,22 @@ describe('the benchmark suite', () => {
       expect(s.samplesMs[0]).toBeGreaterThan(0)
     }
   }, 90_000)
+
+  it('imports a file against throttled cognito-local and accounts for every row', async () => {
+    const record = await runTiny(bulkImportBench)
+    const results = record.results as BulkImportResults
+    expect(results).toMatchObject({
+      rows: 20,
+      database: postgresUrl === undefined ? 'embedded' : 'postgresql',
+      exitCode: 0,
+      createsForwarded: 20,
+      rowsCompleted: 20,
+      rowsLost: 0,
+      orphanUsers: 0,
+    })
+    expect(results.wallSeconds).toBeGreaterThan(0)
+    expect(results.idealSeconds).toBe(20 / 50)
+  }, 120_000)
 
   it.skipIf(postgresUrl === undefined)(
     'drives registrations over HTTP and through SQL alone, and relates the two',

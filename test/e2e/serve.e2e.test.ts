@@ -54,7 +54,8 @@ describe('flip-users serve, embedded (PGlite + local identity provider)', () => 
       restarted.child.kill('SIGTERM')
     }
     expect(await restarted.exited).toBe(0)
-  })
+    // Five processes, each opening PGlite (seconds apiece, more on a loaded CI core).
+  }, 120_000)
 
   it('refuses a token for an address that has no identity', async () => {
     const result = await runCli(['token', '--email', 'nobody@example.org'], { DATA_DIR: dataDir })

@@ -25,6 +25,8 @@ export interface ProxiedRequest {
   outcome: Outcome
   /** The request's JSON body, as the SDK sent it. */
   input: Record<string, unknown>
+  /** When the proxy answered, on the same clock; unset while held, forwarded, or dropped. */
+  answeredAt?: number
 }
 
 export interface AwsFaultProxy {
@@ -147,9 +149,14 @@ export const startAwsFaultProxy = async (targetUrl: string): Promise<AwsFaultPro
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? ''
     const fault = nextFault(operation)
     const input = parseJson(body)
-    const record = (outcome: Outcome) => requests.push({ operation, at, outcome, input })
+    const entry: ProxiedRequest = { operation, at, outcome: 'forwarded', input }
+    const record = (outcome: Outcome) => {
+      entry.outcome = outcome
+      requests.push(entry)
+    }
     const reply = (status: number, payload: Buffer, contentType = AMZ_JSON) => {
       if (res.destroyed) return
+      entry.answeredAt = performance.now()
       res.writeHead(status, { 'content-type': contentType, 'content-length': String(payload.length) })
       res.end(payload)
     }

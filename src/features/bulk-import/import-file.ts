@@ -51,37 +51,37 @@ export const importFile = async (
   if (!parsed.ok) return parsed
   const batchKey = batchKeyOf(text)
   const total = parsed.rows.length
-  const counts: ImportCounts = { total, done: 0, failed: 0, pending: 0 }
+  const counts: ImportCounts = { total, done: 0, failed: 0, pending: total }
   const first = await importRows(deps, parsed.rows, caller, batchKey, {
     concurrency: options.concurrency ?? 16,
     onResult: (result) => {
+      // A 202 is still pending: the background finishes it and the follow-up below counts it.
       if (result.status === 201) counts.done++
-      else if (result.status === 202) counts.pending++
-      else counts.failed++
-      options.onProgress?.({ ...counts })
+      else if (result.status !== 202) counts.failed++
+      options.onProgress?.({ ...counts, pending: total - counts.done - counts.failed })
     },
   })
 
   // Follow every row to a final state (or needs_attention); the background finishes the rest.
+  // Rows left in flight by an earlier, interrupted run are queued once more, in case their job
+  // died with that run; waiting rows already have a job due, and the queue keeps one per row.
   const registrations = createRegistrationsRepository(deps.db)
   const finals = new Map<number, FinalRow>()
+  const queued = new Set<string>()
   for (;;) {
-    const tally: ImportCounts = { total, done: 0, failed: 0, pending: 0 }
-    for (const [index, input] of parsed.rows.entries()) {
-      const row = index + 1
-      const known = finals.get(row)
-      if (known) {
-        if (known.state === 'completed') tally.done++
-        else tally.failed++
-        continue
-      }
-      const registration = await registrations.findByIdempotencyKey(
-        caller.id,
-        rowIdempotencyKey(batchKey, row),
-      )
+    const open = parsed.rows.flatMap((input, index) =>
+      finals.has(index + 1) ? [] : [{ input, row: index + 1 }],
+    )
+    const found = await registrations.findByIdempotencyKeys(
+      caller.id,
+      open.map(({ row }) => rowIdempotencyKey(batchKey, row)),
+    )
+    let pending = 0
+    for (const { input, row } of open) {
+      const registration = found.get(rowIdempotencyKey(batchKey, row))
       if (!registration) {
         // Refused before anything was recorded (e.g. a trust that does not exist).
-        const detail = first[index]?.detail ?? 'not registered'
+        const detail = first[row - 1]?.detail ?? 'not registered'
         finals.set(row, {
           row,
           email: input.email,
@@ -90,10 +90,12 @@ export const importFile = async (
           userId: null,
           detail,
         })
-        tally.failed++
       } else if (isWorkable(registration.state)) {
-        await deps.jobs.enqueueRegistration(registration.id)
-        tally.pending++
+        if (!queued.has(registration.id)) {
+          await deps.jobs.enqueueRegistration(registration.id)
+          queued.add(registration.id)
+        }
+        pending++
       } else {
         finals.set(row, {
           row,
@@ -103,12 +105,11 @@ export const importFile = async (
           userId: registration.state === 'completed' ? registration.userId : null,
           detail: failureDetail(registration),
         })
-        if (registration.state === 'completed') tally.done++
-        else tally.failed++
       }
     }
-    options.onProgress?.(tally)
-    if (tally.pending === 0) break
+    const completed = [...finals.values()].filter((final) => final.state === 'completed').length
+    options.onProgress?.({ total, done: completed, failed: finals.size - completed, pending })
+    if (pending === 0) break
     await sleep(options.pollMs ?? 1_000)
   }
   return { ok: true, rows: parsed.rows.map((_, index) => finals.get(index + 1)!) }

@@ -16,13 +16,17 @@ export interface ImportProgress {
  * A progress bar (rows done / failed / pending, rate, ETA) on a terminal; plain periodic lines
  * otherwise, so CI logs and redirected output stay readable.
  */
-export const createImportProgress = (stream: NodeJS.WriteStream, total: number): ImportProgress => {
-  const started = Date.now()
+export const createImportProgress = (
+  stream: Pick<NodeJS.WriteStream, 'write' | 'isTTY'>,
+  total: number,
+  now: () => number = Date.now,
+): ImportProgress => {
+  const started = now()
   const rate = (counts: ImportCounts) =>
-    (counts.done + counts.failed) / Math.max((Date.now() - started) / 1000, 0.001)
+    (counts.done + counts.failed) / Math.max((now() - started) / 1000, 0.001)
   if (stream.isTTY) {
     const bar = new SingleBar({
-      stream,
+      stream: stream as NodeJS.WriteStream,
       format:
         '{bar} {value}/{total} | done {done} failed {failed} pending {pending} | {rate} rows/s | ETA {eta_formatted}',
       hideCursor: true,
@@ -34,7 +38,7 @@ export const createImportProgress = (stream: NodeJS.WriteStream, total: number):
       stop: () => bar.stop(),
     }
   }
-  let last = 0
+  let last = Number.NEGATIVE_INFINITY
   const line = (counts: ImportCounts) => {
     const perSecond = rate(counts)
     const left = counts.total - counts.done - counts.failed
@@ -48,8 +52,8 @@ export const createImportProgress = (stream: NodeJS.WriteStream, total: number):
   return {
     update(counts) {
       latest = counts
-      if (Date.now() - last >= 2_000) {
-        last = Date.now()
+      if (now() - last >= 2_000) {
+        last = now()
         line(counts)
       }
     },
