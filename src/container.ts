@@ -1,4 +1,3 @@
-import path from 'node:path'
 import type { JSONWebKeySet } from 'jose'
 import type { Logger } from 'pino'
 import { localKeySource, remoteKeySource } from './auth/key-sources.js'
@@ -11,7 +10,7 @@ import { type Config, ConfigError } from './config.js'
 import { lockDataDir } from './db/data-dir-lock.js'
 import type { Database, Db } from './db/database.js'
 import { migrateAndSeed } from './db/migrate.js'
-import { openPglite } from './db/open-pglite.js'
+import { openPglite, pgliteDirectoryOf } from './db/open-pglite.js'
 import { openPostgres } from './db/open-postgres.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { defaultSagaOptions, type SagaOptions } from './features/register-user/saga-context.js'
@@ -53,7 +52,7 @@ export const openConfiguredDatabase = async (config: Config, log: Logger): Promi
     process.exit(70)
   })
   try {
-    const database = await openPglite(path.join(config.dataDir, 'pgdata'))
+    const database = await openPglite(pgliteDirectoryOf(config.dataDir))
     const close = database.close
     return {
       ...database,

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/pglite'
@@ -24,6 +25,9 @@ export const wrapPglite = (pglite: PGlite, onClose: () => Promise<void> = async 
     },
   }
 }
+
+/** Where PGlite keeps its files inside a DATA_DIR (beside the directory's lock). */
+export const pgliteDirectoryOf = (dataDir: string): string => path.join(dataDir, 'pgdata')
 
 /** Opens (creating if needed) an embedded database in `directory`; `undefined` means in memory. */
 export const openPglite = async (directory: string | undefined): Promise<Database> =>
