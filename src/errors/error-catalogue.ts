@@ -47,6 +47,7 @@ export const errorCatalogue = {
   'database.unavailable': 'Transient',
   'registration.not_found': 'NotFound',
   'registration.in_flight': 'Conflict',
+  'registration.settling': 'Conflict',
   'registration.idempotency_mismatch': 'Unprocessable',
   'registration.failed': 'Internal',
   'registration.rolled_back': 'Internal',

@@ -7,7 +7,7 @@ const execFileAsync = promisify(execFile)
 export const repoRoot = path.resolve(import.meta.dirname, '../..')
 export const cliPath = path.join(repoRoot, 'dist/cli/main.js')
 
-/** The e2e tests run the built CLI; `npm test` builds first, a bare `vitest` run builds here. */
+/** The e2e tests run the built CLI; the global setup rebuilds it when `src/` is newer. */
 export const ensureBuilt = async (): Promise<void> => {
   if (!existsSync(cliPath)) await execFileAsync('npm', ['run', 'build', '--silent'], { cwd: repoRoot })
 }

@@ -1,10 +1,9 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import { normaliseEmail } from '../../src/domain/email.js'
@@ -12,6 +11,7 @@ import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import { createRegistrationsRepository } from '../../src/repositories/registrations-repository.js'
 import { uniqueEmail } from '../support/factories.js'
 import { openTestPostgres } from '../support/test-database.js'
+import { ensureBuilt } from './cli-process.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const cli = path.join(root, 'dist/cli/main.js')
@@ -72,7 +72,7 @@ describe.skipIf(inject('postgresUrl') === undefined)(
     }
 
     beforeAll(async () => {
-      await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: root })
+      await ensureBuilt()
       database = await openTestPostgres()
       // A scratch working directory: the CLI must not need (or create) anything in the repository.
       cwd = await mkdtemp(path.join(os.tmpdir(), 'flip-users-cli-'))
@@ -185,6 +185,18 @@ describe.skipIf(inject('postgresUrl') === undefined)(
         actor: 'operator',
         reason: 'abandoned by an operator',
       })
+    })
+
+    it('asks the operator to wait (exit 75) when the last create attempt is too recent to judge', async () => {
+      const registrations = createRegistrationsRepository(database.db)
+      const { id } = await record(uniqueEmail('settling'))
+      await registrations.note(id, 'pending', 'test', 'creating the identity-provider user', {
+        createAttemptedAt: new Date(),
+      })
+      const { code, stderr } = await run('registrations', 'abandon', id)
+      expect(code).toBe(75)
+      expect(stderr).toMatch(/that user may still appear; try again in \d+ s/)
+      expect(await registrations.findById(id)).toMatchObject({ state: 'pending', leaseOwner: null })
     })
   },
 )

@@ -6,6 +6,7 @@ import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 import { migrateAndSeed } from '../../src/db/migrate.js'
 import { wrapPglite } from '../../src/db/open-pglite.js'
+import { buildIfStale } from './build-if-stale.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,6 +27,7 @@ const checkPostgres = async (url: string): Promise<void> => {
 }
 
 export default async function setup(project: TestProject) {
+  await buildIfStale()
   const pglite = await PGlite.create()
   await migrateAndSeed(wrapPglite(pglite))
   const dump = await pglite.dumpDataDir('gzip')

@@ -53,6 +53,7 @@ const exitCodeByErrorCode: Partial<Record<string, number>> = {
   'registration.not_found': exitCodes.notFound,
   'registration.not_workable': exitCodes.usage,
   'registration.in_flight': exitCodes.busy,
+  'registration.settling': exitCodes.busy,
 }
 
 /** The operator's errors as one line and an exit code; anything else is rethrown to main. */

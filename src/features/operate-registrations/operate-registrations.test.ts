@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { footprintOf, registrationById, transitionsOf } from '../../../test/register-user/saga-assertions.js'
 import { clearDatabaseFaults, injectDatabaseFault } from '../../../test/support/database-faults.js'
@@ -11,7 +12,12 @@ import type { AppError } from '../../errors/app-error.js'
 import { IdentityProviderError } from '../../identity/identity-errors.js'
 import { createRegistrationsRepository } from '../../repositories/registrations-repository.js'
 import { advanceRegistration } from '../register-user/register-user.saga.js'
-import { abandonRegistration, listRegistrations, retryRegistration } from './operate-registrations.js'
+import {
+  ABANDON_SETTLE_SECONDS,
+  abandonRegistration,
+  listRegistrations,
+  retryRegistration,
+} from './operate-registrations.js'
 
 const unavailable = () => new IdentityProviderError('Unavailable', 'The identity provider is unavailable')
 const deleteFails = () => new IdentityProviderError('ProviderError', 'Failed to delete user')
@@ -46,11 +52,18 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
       return { status: response.statusCode, id: (body.registration_id ?? body.registrationId) as string }
     }
 
-    /** A pending registration whose create calls all failed without reaching the IdP. */
+    /** Moves a registration's last change back past the abandon settle window. */
+    const settle = (id: string) =>
+      database().db.execute(
+        sql`UPDATE registration SET updated_at = updated_at - make_interval(secs => ${ABANDON_SETTLE_SECONDS + 1}) WHERE id = ${id}`,
+      )
+
+    /** A pending registration whose create calls all failed without reaching the IdP, a while ago. */
     const pendingRegistration = async (email = uniqueEmail()) => {
       s.idp.fail('createUser', unavailable)
       const { status, id } = await register(email)
       expect(status).toBe(202)
+      await settle(id)
       return { email, id }
     }
 
@@ -196,6 +209,22 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
       expect(status).toBe(202)
       expect((await registrationById(database(), id)).state).toBe('pending')
       expect((await footprintOf(database(), email)).identities).toHaveLength(1)
+
+      // At once, the lookup could miss a user the create has yet to make: the operator waits.
+      s.idp.resetCalls()
+      const early = await rejection(abandonRegistration(s.t.deps, id))
+      expect(early).toMatchObject({
+        code: 'registration.settling',
+        detail: expect.stringMatching(
+          new RegExp(
+            `^Registration ${id} tried to create its identity-provider user less than 60 seconds ago and that user may still appear; try again in \\d+ s$`,
+          ),
+        ),
+      })
+      expect(s.idp.calls.getUserByEmail + s.idp.calls.deleteUser).toBe(0)
+      expect(await registrationById(database(), id)).toMatchObject({ state: 'pending', leaseOwner: null })
+
+      await settle(id)
       const outcome = await abandonRegistration(s.t.deps, id)
       expect(outcome.registration.state).toBe('rolled_back')
       expect(outcome.registration.username).toBe(email)
@@ -214,6 +243,7 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
       s.idp.fail('createUser', unavailable)
       const { status, id } = await register(email)
       expect(status).toBe(202)
+      await settle(id)
       const outcome = await abandonRegistration(s.t.deps, id)
       expect(outcome.registration.state).toBe('failed')
       expect(s.idp.calls.deleteUser).toBe(0)

@@ -156,6 +156,13 @@ const userOurCreateMade = async (
   return (await isOurs(deps.db, registration, existing)) ? existing : undefined
 }
 
+/**
+ * How long after a pending registration's last change (its last create attempt's outcome) an
+ * operator may abandon it: past the IdP client's timeouts, so a create sent then has landed or
+ * never will, and the email lookup that decides between adopt-and-delete and fail can be trusted.
+ */
+export const ABANDON_SETTLE_SECONDS = 60
+
 /** The operator's decision for a registration whose lease this process holds. */
 const abandonClaimed = async (deps: OperateRegistrationsDeps, registration: Registration) => {
   const registrations = createRegistrationsRepository(deps.db)
@@ -182,8 +189,25 @@ const abandonClaimed = async (deps: OperateRegistrationsDeps, registration: Regi
   // Never attempted: the IdP was not asked, so nothing can exist there.
   if (registration.createAttemptedAt === null)
     return fail('registration.failed', 'Registration abandoned by an operator')
-  // Attempted with no answer (a timeout, an outage): the create may have taken effect. Cognito's
-  // email index can lag a create by seconds, so a very recent attempt may not be visible yet.
+  // Attempted with no answer (a timeout, an outage): the create may have taken effect — or may
+  // yet: a request the client gave up on can still reach the IdP, and an index can lag a create.
+  // Until the last attempt has settled, "no such user" proves nothing, so the operator waits.
+  const settlesAt = registration.updatedAt.getTime() + ABANDON_SETTLE_SECONDS * 1000
+  const waitMs = settlesAt - deps.clock.now().getTime()
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000)
+    throw appError(
+      'registration.settling',
+      `Registration ${registration.id} tried to create its identity-provider user less than ${ABANDON_SETTLE_SECONDS} seconds ago and that user may still appear; try again in ${seconds} s`,
+      {
+        extensions: {
+          registrationId: registration.id,
+          state: registration.state,
+          retryAfterSeconds: seconds,
+        },
+      },
+    )
+  }
   const user = await userOurCreateMade(deps, registration)
   if (user) {
     return compensateWith(
@@ -203,7 +227,8 @@ const abandonClaimed = async (deps: OperateRegistrationsDeps, registration: Regi
  * so a worker is never mid-step on them.
  *
  * @throws NotFound (`registration.not_found`), Conflict (`registration.not_workable` for a final
- *   state; `registration.in_flight` when another process holds it right now), Throttled /
+ *   state; `registration.in_flight` when another process holds it right now;
+ *   `registration.settling` when its last create attempt is under a minute old), Throttled /
  *   Transient / Ambiguous / Internal (the IdP lookup failed; nothing was changed), and database
  *   failures outside a step
  */
