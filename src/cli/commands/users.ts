@@ -80,12 +80,34 @@ const importCommand = async (args: string[]): Promise<number> => {
     // This process finishes in-flight rows itself, whether or not a server is running.
     await startRegistrationWorkers(deps, deps.saga, deps.jobs!)
     const progress = createImportProgress(process.stderr, parsed.rows.length)
+    // Ctrl-C stops at the next row boundary so the container closes cleanly (an embedded data
+    // directory's lock is released at once); a second Ctrl-C stops at once, as a crash would.
+    const interruption = new AbortController()
+    const interrupt = () => {
+      process.stderr.write('\nStopping after the rows in progress (Ctrl-C again to stop at once)…\n')
+      process.once('SIGINT', () => process.exit(exitCodes.interrupted))
+      interruption.abort()
+    }
+    process.once('SIGINT', interrupt)
+    process.once('SIGTERM', interrupt)
     const outcome = await importFile({ ...deps, jobs: deps.jobs! }, text, caller, {
       concurrency,
       onProgress: (counts) => progress.update(counts),
+      signal: interruption.signal,
+    }).finally(() => {
+      process.off('SIGINT', interrupt)
+      process.off('SIGTERM', interrupt)
     })
     progress.stop()
     if (!outcome.ok) return exitCodes.dataError
+    if (outcome.interrupted) {
+      const { done, failed, total } = outcome.counts
+      process.stderr.write(
+        `Interrupted: ${done + failed} of ${total} rows final (${done} registered, ${failed} not). ` +
+          'Run the same command again to finish the rest; nothing will be created twice.\n',
+      )
+      return exitCodes.interrupted
+    }
     await writeResults(out, outcome.rows)
     const failed = outcome.rows.filter((row) => row.state !== 'completed').length
     process.stdout.write(

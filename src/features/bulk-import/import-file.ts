@@ -24,7 +24,11 @@ export interface FinalRow {
   detail: string | null
 }
 
-export type ImportOutcome = { ok: false; problems: ImportProblem[] } | { ok: true; rows: FinalRow[] }
+export type ImportOutcome =
+  | { ok: false; problems: ImportProblem[] }
+  | { ok: true; interrupted: false; rows: FinalRow[] }
+  /** Stopped by `signal` before every row was final; the same file again finishes the rest. */
+  | { ok: true; interrupted: true; counts: ImportCounts }
 
 const failureDetail = (registration: Registration): string | null => {
   try {
@@ -45,7 +49,13 @@ export const importFile = async (
   deps: RegisterUserDeps & { jobs: JobQueue },
   text: string,
   caller: Caller,
-  options: { concurrency?: number; pollMs?: number; onProgress?: (counts: ImportCounts) => void } = {},
+  options: {
+    concurrency?: number
+    pollMs?: number
+    onProgress?: (counts: ImportCounts) => void
+    /** Stops the import at the next row boundary: started rows get their answer, no more start. */
+    signal?: AbortSignal
+  } = {},
 ): Promise<ImportOutcome> => {
   const parsed = parseImportFile(text, await createRolesRepository(deps.db).list())
   if (!parsed.ok) return parsed
@@ -54,6 +64,7 @@ export const importFile = async (
   const counts: ImportCounts = { total, done: 0, failed: 0, pending: total }
   const first = await importRows(deps, parsed.rows, caller, batchKey, {
     concurrency: options.concurrency ?? 16,
+    ...(options.signal ? { signal: options.signal } : {}),
     onResult: (result) => {
       // A 202 is still pending: the background finishes it and the follow-up below counts it.
       if (result.status === 201) counts.done++
@@ -61,6 +72,13 @@ export const importFile = async (
       options.onProgress?.({ ...counts, pending: total - counts.done - counts.failed })
     },
   })
+  const firstByRow = new Map(first.map((result) => [result.row, result]))
+  if (options.signal?.aborted)
+    return {
+      ok: true,
+      interrupted: true,
+      counts: { ...counts, pending: total - counts.done - counts.failed },
+    }
 
   // Follow every row to a final state (or needs_attention); the background finishes the rest.
   // Rows left in flight by an earlier, interrupted run are queued once more, in case their job
@@ -81,7 +99,7 @@ export const importFile = async (
       const registration = found.get(rowIdempotencyKey(batchKey, row))
       if (!registration) {
         // Refused before anything was recorded (e.g. a trust that does not exist).
-        const detail = first[row - 1]?.detail ?? 'not registered'
+        const detail = firstByRow.get(row)?.detail ?? 'not registered'
         finals.set(row, {
           row,
           email: input.email,
@@ -108,9 +126,12 @@ export const importFile = async (
       }
     }
     const completed = [...finals.values()].filter((final) => final.state === 'completed').length
-    options.onProgress?.({ total, done: completed, failed: finals.size - completed, pending })
+    const tally = { total, done: completed, failed: finals.size - completed, pending }
+    options.onProgress?.(tally)
     if (pending === 0) break
-    await sleep(options.pollMs ?? 1_000)
+    // Rows still pending are durable registrations: the background (or the next run) finishes them.
+    if (options.signal?.aborted) return { ok: true, interrupted: true, counts: tally }
+    await sleep(options.pollMs ?? 1_000, undefined, { signal: options.signal }).catch(() => {})
   }
-  return { ok: true, rows: parsed.rows.map((_, index) => finals.get(index + 1)!) }
+  return { ok: true, interrupted: false, rows: parsed.rows.map((_, index) => finals.get(index + 1)!) }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { setImmediate } from 'node:timers/promises'
 import type { Caller } from '../../auth/token-verifier.js'
 import { isAppError } from '../../errors/app-error.js'
 import { httpStatusOf } from '../../errors/http-status.js'
@@ -76,12 +77,14 @@ export const importRows = async (
     onResult?: (result: RowResult) => void
     /** The rows' numbers in the whole batch, when `rows` is a subset of it (default 1…n). */
     rowNumbers?: readonly number[]
+    /** Once aborted, no further row is started; rows already started run to their answer. */
+    signal?: AbortSignal
   } = {},
 ): Promise<RowResult[]> => {
-  const results: RowResult[] = new Array(rows.length)
+  const results: (RowResult | undefined)[] = new Array(rows.length)
   let next = 0
   const worker = async () => {
-    for (let index = next++; index < rows.length; index = next++) {
+    for (let index = next++; index < rows.length && !options.signal?.aborted; index = next++) {
       const result = await resultOf(
         deps,
         rows[index]!,
@@ -91,8 +94,13 @@ export const importRows = async (
       )
       results[index] = result
       options.onResult?.(result)
+      // Embedded, every step is an in-process PGlite promise: without a turn of the event loop
+      // between rows, timers and signals would wait for the whole import — the data-directory
+      // lock's refresh (so it could look stale to another process), the job workers, Ctrl-C.
+      await setImmediate()
     }
   }
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, rows.length) }, worker))
-  return results
+  // Rows never started (the import was interrupted first) have no result.
+  return results.filter((result) => result !== undefined)
 }

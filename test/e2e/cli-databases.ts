@@ -1,0 +1,44 @@
+import path from 'node:path'
+import { inject } from 'vitest'
+import type { Database } from '../../src/db/database.js'
+import { openPglite, pgliteDirectoryOf } from '../../src/db/open-pglite.js'
+import { openTestPostgres } from '../support/test-database.js'
+
+/** A database for the built CLI to run against, and a way for the test to look inside it. */
+export interface CliDatabase {
+  /** The environment that points the CLI at this database. */
+  env: Record<string, string>
+  /** Opens the database for the test's own queries (embedded: only while no CLI holds it). */
+  open(): Promise<Database>
+  dispose(): Promise<void>
+}
+
+export type CliDatabaseFactory = (scratchDir: string) => Promise<CliDatabase>
+
+const embedded: CliDatabaseFactory = async (scratchDir) => {
+  const dataDir = path.join(scratchDir, 'data')
+  return {
+    env: { DATA_DIR: dataDir },
+    open: () => openPglite(pgliteDirectoryOf(dataDir)),
+    dispose: async () => {},
+  }
+}
+
+const postgres: CliDatabaseFactory = async () => {
+  const database = await openTestPostgres()
+  return {
+    env: { DATABASE_URL: database.url },
+    open: async () => ({ ...database, close: async () => {} }),
+    dispose: () => database.close(),
+  }
+}
+
+/** Embedded always, PostgreSQL too when the run has one: for what must hold on both. */
+export const cliDatabases = (): [string, CliDatabaseFactory][] => [
+  ['embedded', embedded],
+  ...(inject('postgresUrl') ? [['PostgreSQL', postgres] as [string, CliDatabaseFactory]] : []),
+]
+
+/** PostgreSQL when the run has one (it starts in a fraction of PGlite's time), else embedded. */
+export const quickestCliDatabase = (): [string, CliDatabaseFactory] =>
+  inject('postgresUrl') ? ['PostgreSQL', postgres] : ['embedded', embedded]
