@@ -185,7 +185,7 @@ export const bulkImportBench: BenchModule = {
         notes.push(
           `by tenth of the creations: ${outcome.tenths
             .map((part) => `${fmt(part.createsPerSecond)}/s (${fmt(part.emulatorMsP50)} ms)`)
-            .join(', ')} — creations/s (the emulator's median answer)`,
+            .join(', ')} — creations/s (the proxy's median round trip to the emulator)`,
         )
       if (exit.code !== 0)
         notes.push(`the import exited ${exit.code}: ${exit.stderr.trim().split('\n').slice(-3).join(' | ')}`)

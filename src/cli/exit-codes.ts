@@ -13,8 +13,6 @@ export const exitCodes = {
   unavailable: 69,
   busy: 75,
   config: 78,
-  /** Stopped by Ctrl-C (128 + SIGINT), as shells report it. */
-  interrupted: 130,
 } as const
 
 export const exitCodeOf = (error: unknown): number => {

@@ -85,6 +85,18 @@ export const createRegistrationsRepository = (db: Db) => ({
     return row as Registration | undefined
   },
 
+  /**
+   * Seconds since the registration last changed, by the database's clock (the one that wrote
+   * `updated_at`), so the answer does not depend on the clock of the machine asking.
+   */
+  async secondsSinceChange(id: string): Promise<number> {
+    const [row] = await db
+      .select({ seconds: sql<number>`extract(epoch FROM now() - ${registration.updatedAt})::float8` })
+      .from(registration)
+      .where(eq(registration.id, id))
+    return Number(row?.seconds ?? 0)
+  },
+
   /** Registrations by their idempotency keys (one query per thousand keys), keyed by key. */
   async findByIdempotencyKeys(
     requestedBy: string,

@@ -76,11 +76,12 @@ describe('the benchmark suite', () => {
       rows: 20,
       database: postgresUrl === undefined ? 'embedded' : 'postgresql',
       exitCode: 0,
-      createsForwarded: 20,
       rowsCompleted: 20,
       rowsLost: 0,
       orphanUsers: 0,
     })
+    // At least one creation per row: an ambiguous timeout on a loaded machine may add a retry.
+    expect(results.createsForwarded).toBeGreaterThanOrEqual(20)
     expect(results.wallSeconds).toBeGreaterThan(0)
     expect(results.idealSeconds).toBe(20 / 50)
   }, 120_000)

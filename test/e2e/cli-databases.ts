@@ -10,6 +10,8 @@ export interface CliDatabase {
   env: Record<string, string>
   /** Opens the database for the test's own queries (embedded: only while no CLI holds it). */
   open(): Promise<Database>
+  /** Whether `open()` may be used while a CLI process runs against it (not so embedded). */
+  readableWhileRunning: boolean
   dispose(): Promise<void>
 }
 
@@ -20,6 +22,7 @@ const embedded: CliDatabaseFactory = async (scratchDir) => {
   return {
     env: { DATA_DIR: dataDir },
     open: () => openPglite(pgliteDirectoryOf(dataDir)),
+    readableWhileRunning: false,
     dispose: async () => {},
   }
 }
@@ -29,6 +32,7 @@ const postgres: CliDatabaseFactory = async () => {
   return {
     env: { DATABASE_URL: database.url },
     open: async () => ({ ...database, close: async () => {} }),
+    readableWhileRunning: true,
     dispose: () => database.close(),
   }
 }

@@ -25,7 +25,10 @@ export interface ProxiedRequest {
   outcome: Outcome
   /** The request's JSON body, as the SDK sent it. */
   input: Record<string, unknown>
-  /** When the proxy answered, on the same clock; unset while held, forwarded, or dropped. */
+  /**
+   * When the proxy answered, on the same clock (so `answeredAt - at` is the proxy's whole round
+   * trip, upstream included); unset until then, and for a dropped connection.
+   */
   answeredAt?: number
 }
 

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { stringify } from 'csv-stringify/sync'
 import type { Caller } from '../../auth/token-verifier.js'
@@ -80,40 +81,46 @@ const importCommand = async (args: string[]): Promise<number> => {
     // This process finishes in-flight rows itself, whether or not a server is running.
     await startRegistrationWorkers(deps, deps.saga, deps.jobs!)
     const progress = createImportProgress(process.stderr, parsed.rows.length)
-    // Ctrl-C stops at the next row boundary so the container closes cleanly (an embedded data
-    // directory's lock is released at once); a second Ctrl-C stops at once, as a crash would.
+    // Ctrl-C (or SIGTERM) stops at the next row boundary, so the container closes cleanly: an
+    // embedded data directory's lock is released, not left to go stale. A second signal stops
+    // at once, as a crash would; the same command again finishes either way.
     const interruption = new AbortController()
-    const interrupt = () => {
+    let stoppedBy: NodeJS.Signals | undefined
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stoppedBy) process.exit(128 + os.constants.signals[signal])
+      stoppedBy = signal
       process.stderr.write('\nStopping after the rows in progress (Ctrl-C again to stop at once)…\n')
-      process.once('SIGINT', () => process.exit(exitCodes.interrupted))
       interruption.abort()
     }
-    process.once('SIGINT', interrupt)
-    process.once('SIGTERM', interrupt)
-    const outcome = await importFile({ ...deps, jobs: deps.jobs! }, text, caller, {
-      concurrency,
-      onProgress: (counts) => progress.update(counts),
-      signal: interruption.signal,
-    }).finally(() => {
-      process.off('SIGINT', interrupt)
-      process.off('SIGTERM', interrupt)
-    })
-    progress.stop()
-    if (!outcome.ok) return exitCodes.dataError
-    if (outcome.interrupted) {
-      const { done, failed, total } = outcome.counts
-      process.stderr.write(
-        `Interrupted: ${done + failed} of ${total} rows final (${done} registered, ${failed} not). ` +
-          'Run the same command again to finish the rest; nothing will be created twice.\n',
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      const outcome = await importFile({ ...deps, jobs: deps.jobs! }, text, caller, {
+        concurrency,
+        onProgress: (counts) => progress.update(counts),
+        signal: interruption.signal,
+      })
+      progress.stop()
+      if (!outcome.ok) return exitCodes.dataError
+      if (outcome.interrupted) {
+        const { done, failed, total } = outcome.counts
+        process.stderr.write(
+          `Interrupted: ${done + failed} of ${total} rows final (${done} registered, ${failed} not). ` +
+            'Run the same command again to finish the rest; nothing will be created twice.\n',
+        )
+        return 128 + os.constants.signals[stoppedBy ?? 'SIGINT']
+      }
+      // A signal from here on lets the result file be written whole.
+      await writeResults(out, outcome.rows)
+      const failed = outcome.rows.filter((row) => row.state !== 'completed').length
+      process.stdout.write(
+        `${outcome.rows.length - failed} of ${outcome.rows.length} rows registered; ${failed} did not. Results: ${out}\n`,
       )
-      return exitCodes.interrupted
+      return failed === 0 ? exitCodes.ok : exitCodes.failure
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
-    await writeResults(out, outcome.rows)
-    const failed = outcome.rows.filter((row) => row.state !== 'completed').length
-    process.stdout.write(
-      `${outcome.rows.length - failed} of ${outcome.rows.length} rows registered; ${failed} did not. Results: ${out}\n`,
-    )
-    return failed === 0 ? exitCodes.ok : exitCodes.failure
   })
 }
 

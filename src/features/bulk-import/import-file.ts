@@ -72,13 +72,8 @@ export const importFile = async (
       options.onProgress?.({ ...counts, pending: total - counts.done - counts.failed })
     },
   })
+  // Rows an interruption stopped before they began have no result here, and no registration.
   const firstByRow = new Map(first.map((result) => [result.row, result]))
-  if (options.signal?.aborted)
-    return {
-      ok: true,
-      interrupted: true,
-      counts: { ...counts, pending: total - counts.done - counts.failed },
-    }
 
   // Follow every row to a final state (or needs_attention); the background finishes the rest.
   // Rows left in flight by an earlier, interrupted run are queued once more, in case their job
@@ -98,8 +93,13 @@ export const importFile = async (
     for (const { input, row } of open) {
       const registration = found.get(rowIdempotencyKey(batchKey, row))
       if (!registration) {
+        const refused = firstByRow.get(row)
+        if (!refused) {
+          pending++
+          continue
+        }
         // Refused before anything was recorded (e.g. a trust that does not exist).
-        const detail = firstByRow.get(row)?.detail ?? 'not registered'
+        const detail = refused.detail ?? 'not registered'
         finals.set(row, {
           row,
           email: input.email,
@@ -129,7 +129,8 @@ export const importFile = async (
     const tally = { total, done: completed, failed: finals.size - completed, pending }
     options.onProgress?.(tally)
     if (pending === 0) break
-    // Rows still pending are durable registrations: the background (or the next run) finishes them.
+    // Counted from the database, so the operator is told what is final, not what answered first.
+    // Pending rows are durable registrations: the background (or the next run) finishes them.
     if (options.signal?.aborted) return { ok: true, interrupted: true, counts: tally }
     await sleep(options.pollMs ?? 1_000, undefined, { signal: options.signal }).catch(() => {})
   }

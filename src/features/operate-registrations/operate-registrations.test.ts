@@ -268,6 +268,26 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
       expect((await footprintOf(database(), email)).identities).toEqual([])
     })
 
+    it('measures the settle window from the latest create attempt, not the first', async () => {
+      const { id } = await pendingRegistration()
+      const before = await registrationById(database(), id)
+      // A worker tries again now (the IdP still fails). What the database holds while the call is
+      // out is what an abandon would see if this worker died mid-call: the attempt must be there.
+      let duringCall: ReturnType<typeof registrationById> | undefined
+      s.idp.fail('createUser', () => {
+        duringCall ??= registrationById(database(), id)
+        return unavailable()
+      })
+      await advanceRegistration(s.t.deps, s.t.deps.saga, id, 'worker')
+      const seen = await duringCall!
+      expect(seen.createAttemptedAt!.getTime()).toBeGreaterThan(before.createAttemptedAt!.getTime())
+      expect(seen.updatedAt.getTime()).toBeGreaterThan(before.updatedAt.getTime())
+      s.idp.resetCalls()
+      const error = await rejection(abandonRegistration(s.t.deps, id))
+      expect(error).toMatchObject({ code: 'registration.settling' })
+      expect(s.idp.calls.getUserByEmail).toBe(0)
+    })
+
     it('refuses to abandon a registration another process is working on', async () => {
       const { id } = await pendingRegistration()
       await createRegistrationsRepository(database().db).claim(id, 'worker:elsewhere', 60)

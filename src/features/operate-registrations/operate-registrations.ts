@@ -157,8 +157,8 @@ const userOurCreateMade = async (
 }
 
 /**
- * How long after a pending registration's last change (its last create attempt's outcome) an
- * operator may abandon it: past the IdP client's timeouts, so a create sent then has landed or
+ * How long after a pending registration's last change (at the latest, the start of its last
+ * create attempt) an operator may abandon it: past the IdP client's timeouts, so a create sent then has landed or
  * never will, and the email lookup that decides between adopt-and-delete and fail can be trusted.
  */
 export const ABANDON_SETTLE_SECONDS = 60
@@ -192,10 +192,9 @@ const abandonClaimed = async (deps: OperateRegistrationsDeps, registration: Regi
   // Attempted with no answer (a timeout, an outage): the create may have taken effect — or may
   // yet: a request the client gave up on can still reach the IdP, and an index can lag a create.
   // Until the last attempt has settled, "no such user" proves nothing, so the operator waits.
-  const settlesAt = registration.updatedAt.getTime() + ABANDON_SETTLE_SECONDS * 1000
-  const waitMs = settlesAt - deps.clock.now().getTime()
-  if (waitMs > 0) {
-    const seconds = Math.ceil(waitMs / 1000)
+  const waitSeconds = ABANDON_SETTLE_SECONDS - (await registrations.secondsSinceChange(registration.id))
+  if (waitSeconds > 0) {
+    const seconds = Math.ceil(waitSeconds)
     throw appError(
       'registration.settling',
       `Registration ${registration.id} tried to create its identity-provider user less than ${ABANDON_SETTLE_SECONDS} seconds ago and that user may still appear; try again in ${seconds} s`,

@@ -39,18 +39,16 @@ export const createIdentityUser = async (
   const registrations = createRegistrationsRepository(ctx.deps.db)
   const { actor } = ctx
   const attemptedBefore = registration.createAttemptedAt !== null
-  let current = registration
-  if (!attemptedBefore) {
-    current = await registrations.note(
-      registration.id,
-      'pending',
-      actor,
-      'creating the identity-provider user',
-      {
-        createAttemptedAt: ctx.deps.clock.now(),
-      },
-    )
-  }
+  // Every attempt is recorded before the call: a later AlreadyExists can then be recognised as
+  // possibly our own, and an operator's abandon waits out a settle window measured from the
+  // latest attempt, since a create sent then may still land.
+  const current = await registrations.note(
+    registration.id,
+    'pending',
+    actor,
+    attemptedBefore ? 'retrying the identity-provider user creation' : 'creating the identity-provider user',
+    { createAttemptedAt: ctx.deps.clock.now() },
+  )
   const attempts = current.attempts + 1
   const created = (user: IdentityUser, reason: string) =>
     registrations.transition(current.id, {
