@@ -87,7 +87,8 @@ describe.skipIf(!inject('postgresUrl'))('flip-users processes on one PostgreSQL'
     } finally {
       await database.close()
     }
-  })
+    // Its waits (a restart, a lease to expire) are bounded on their own; this covers them on a busy CI core.
+  }, 180_000)
 
   it('works 200 registrations with two processes under injected transient faults, each once, with zero orphans', async () => {
     await ensureBuilt()
@@ -161,5 +162,5 @@ describe.skipIf(!inject('postgresUrl'))('flip-users processes on one PostgreSQL'
     } finally {
       await database.close()
     }
-  })
+  }, 180_000)
 })
