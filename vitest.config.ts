@@ -7,7 +7,8 @@ export default defineConfig({
     // PGlite takes seconds to boot and a few hundred MB: one per file, files two at a time.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
+    // A safety net, not a measure: CI cores can be slow and shared, and nothing asserts a time.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
   },
 })
