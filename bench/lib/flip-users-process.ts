@@ -2,61 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-const findRepoRoot = (from: string): string => {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'src/cli/main.ts')))
-      return dir
-    if (path.dirname(dir) === dir) throw new Error(`no flip-users checkout above ${from}`)
-  }
-}
+import { cliEnv, cliPath, spawnCli } from '../../test/support/built-cli.js'
 
-/** Found by walking up, so it is the same from bench/ (tests) and from dist-bench/ (`npm run bench`). */
-export const repoRoot = findRepoRoot(import.meta.dirname)
-export const cliPath = path.join(repoRoot, 'dist/cli/main.js')
+export { type CliExit, type CliProcess, cliPath, repoRoot, spawnCli } from '../../test/support/built-cli.js'
 
 export const requireBuiltCli = (): void => {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`)
-}
-
-const INHERITED_BUT_OURS = ['DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'AUTH_BACKEND', 'FLIP_ADMIN_EMAIL']
-
-/** The caller's environment without any flip-users setting, plus `env`: the bench decides them all. */
-const processEnv = (env: Record<string, string>): NodeJS.ProcessEnv => {
-  const base = { ...process.env }
-  for (const name of INHERITED_BUT_OURS) delete base[name]
-  return { ...base, LOG_LEVEL: 'warn', ...env }
-}
-
-export interface CliExit {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-export interface CliProcess {
-  pid: number
-  /** Resolves when the command exits, whatever its exit code. */
-  exit: Promise<CliExit>
-}
-
-/** Starts a CLI command; the caller decides what its exit code means. */
-export const spawnCli = (args: string[], env: Record<string, string>): CliProcess => {
-  const child = spawn(process.execPath, [cliPath, ...args], {
-    env: processEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => (stdout += chunk))
-  child.stderr.on('data', (chunk) => (stderr += chunk))
-  const exit = new Promise<CliExit>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-  return { pid: child.pid!, exit }
 }
 
 /** Runs a CLI command to completion; rejects on a non-zero exit. */
@@ -92,7 +45,7 @@ const stopper = (child: ChildProcess) => async () => {
 export const startServe = (env: Record<string, string>): Promise<ServeProcess> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, 'serve'], {
-      env: processEnv({ PORT: '0', ...env }),
+      env: cliEnv({ PORT: '0', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
@@ -135,7 +88,7 @@ export const timeServeToReady = async (
   const port = await freePort()
   const started = performance.now()
   const child = spawn(process.execPath, [cliPath, 'serve'], {
-    env: processEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
+    env: cliEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''

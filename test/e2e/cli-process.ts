@@ -1,52 +1,19 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import path from 'node:path'
 import { promisify } from 'node:util'
+import { cliEnv, cliPath, repoRoot, spawnCli } from '../support/built-cli.js'
 
 const execFileAsync = promisify(execFile)
-export const repoRoot = path.resolve(import.meta.dirname, '../..')
-export const cliPath = path.join(repoRoot, 'dist/cli/main.js')
 
 /** The e2e tests run the built CLI; the global setup rebuilds it when `src/` is newer. */
 export const ensureBuilt = async (): Promise<void> => {
   if (!existsSync(cliPath)) await execFileAsync('npm', ['run', 'build', '--silent'], { cwd: repoRoot })
 }
 
-const cleanEnv = (env: Record<string, string>): NodeJS.ProcessEnv => {
-  const base = { ...process.env }
-  for (const name of [
-    'DATABASE_URL',
-    'DATA_DIR',
-    'PORT',
-    'HOST',
-    'AUTH_BACKEND',
-    'FLIP_ADMIN_EMAIL',
-    'LOG_LEVEL',
-  ]) {
-    delete base[name]
-  }
-  return { ...base, LOG_LEVEL: 'warn', ...env }
-}
-
-export interface RunResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+export { cliPath, repoRoot } from '../support/built-cli.js'
 
 /** Runs a CLI command to completion. */
-export const runCli = (args: string[], env: Record<string, string>): Promise<RunResult> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      env: cleanEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+export const runCli = (args: string[], env: Record<string, string>) => spawnCli(args, env).exit
 
 export interface RunningServe {
   child: ChildProcess
@@ -60,7 +27,7 @@ export interface RunningServe {
 export const startServe = (env: Record<string, string>): Promise<RunningServe> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, 'serve'], {
-      env: cleanEnv({ PORT: '0', ...env }),
+      env: cliEnv({ PORT: '0', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''

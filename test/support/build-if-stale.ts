@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process'
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
-
-const repoRoot = path.resolve(import.meta.dirname, '../..')
+import { repoRoot } from './built-cli.js'
 
 const newestMtimeMs = async (dir: string): Promise<number> => {
   let newest = 0

@@ -1,0 +1,54 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+
+const findRepoRoot = (from: string): string => {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'src/cli/main.ts')))
+      return dir
+    if (path.dirname(dir) === dir) throw new Error(`no flip-users checkout above ${from}`)
+  }
+}
+
+/** Found by walking up, so it is the same from test/ (vitest) and from dist-bench/ (`npm run bench`). */
+export const repoRoot = findRepoRoot(import.meta.dirname)
+export const cliPath = path.join(repoRoot, 'dist/cli/main.js')
+
+const OURS = ['DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'AUTH_BACKEND', 'FLIP_ADMIN_EMAIL', 'LOG_LEVEL']
+
+/** The caller's environment without any flip-users setting, plus `env`: the caller decides them all. */
+export const cliEnv = (env: Record<string, string>): NodeJS.ProcessEnv => {
+  const base = { ...process.env }
+  for (const name of OURS) delete base[name]
+  return { ...base, LOG_LEVEL: 'warn', ...env }
+}
+
+export interface CliExit {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export interface CliProcess {
+  child: ChildProcess
+  pid: number
+  /** Resolves when the command exits, whatever its exit code. */
+  exit: Promise<CliExit>
+}
+
+/** Starts the built CLI (`dist/cli/main.js`); the caller decides what its exit code means. */
+export const spawnCli = (args: string[], env: Record<string, string>): CliProcess => {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const exit = new Promise<CliExit>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+  return { child, pid: child.pid!, exit }
+}
