@@ -1,8 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { inject } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import { openPglite, pgliteDirectoryOf } from '../../src/db/open-pglite.js'
 import { openTestPostgres } from '../support/test-database.js'
+import { ensureBuilt } from './cli-process.js'
 
 /** A database for the built CLI to run against, and a way for the test to look inside it. */
 export interface CliDatabase {
@@ -46,3 +49,22 @@ export const cliDatabases = (): [string, CliDatabaseFactory][] => [
 /** PostgreSQL when the run has one (it starts in a fraction of PGlite's time), else embedded. */
 export const quickestCliDatabase = (): [string, CliDatabaseFactory] =>
   inject('postgresUrl') ? ['PostgreSQL', postgres] : ['embedded', embedded]
+
+/**
+ * Runs `fn` with the built CLI, a scratch directory and a database made by `factory` in it;
+ * disposes of both afterwards, whatever happens.
+ */
+export const withScratchCliDatabase = async (
+  factory: CliDatabaseFactory,
+  fn: (dir: string, database: CliDatabase) => Promise<void>,
+): Promise<void> => {
+  await ensureBuilt()
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'flip-users-import-'))
+  const database = await factory(dir)
+  try {
+    await fn(dir, database)
+  } finally {
+    await database.dispose()
+    await rm(dir, { recursive: true, force: true })
+  }
+}

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rowsOf } from '../support/sql-rows.js'
-import { type CliDatabase, quickestCliDatabase } from './cli-databases.js'
+import { type CliDatabase, quickestCliDatabase, withScratchCliDatabase } from './cli-databases.js'
 import { ensureBuilt, runCli } from './cli-process.js'
 
 const [databaseKind, databaseIn] = quickestCliDatabase()
@@ -80,10 +80,7 @@ describe(`flip-users users import, file and row problems (${databaseKind})`, () 
   })
 
   it('exits 1 when a row does not register, and says why in that row of the result file', async () => {
-    await ensureBuilt()
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'flip-users-import-'))
-    const database = await databaseIn(dir)
-    try {
+    await withScratchCliDatabase(databaseIn, async (dir, database) => {
       const env = { ...database.env, FLIP_ADMIN_EMAIL: 'ops@example.org' }
       const taken = await runCli(
         [
@@ -125,9 +122,6 @@ describe(`flip-users users import, file and row problems (${databaseKind})`, () 
           error_detail: 'User with email taken@example.org already exists',
         },
       ])
-    } finally {
-      await database.dispose()
-      await rm(dir, { recursive: true, force: true })
-    }
+    })
   }, 60_000)
 })

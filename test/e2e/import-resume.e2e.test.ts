@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parse } from 'csv-parse/sync'
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { rowsOf } from '../support/sql-rows.js'
-import { type CliDatabase, cliDatabases } from './cli-databases.js'
-import { cliPath, ensureBuilt, runCli } from './cli-process.js'
+import { type CliDatabase, cliDatabases, withScratchCliDatabase } from './cli-databases.js'
+import { cliPath, runCli } from './cli-process.js'
 
 /**
  * Resolves once the import has registered at least `rows` rows, so a signal lands part-way.
@@ -50,10 +49,7 @@ const runWhenUnlocked = async (args: string[], env: Record<string, string>) => {
 
 describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => {
   it('resumes an import killed part-way: every row ends in exactly one final state, no IdP user twice', async () => {
-    await ensureBuilt()
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'flip-users-import-'))
-    const target = await targetIn(dir)
-    try {
+    await withScratchCliDatabase(targetIn, async (dir, target) => {
       const env = { ...target.env, FLIP_ADMIN_EMAIL: 'ops@example.org', REGISTRATION_LEASE_SECONDS: '2' }
       const file = path.join(dir, 'users.csv')
       const emails = Array.from({ length: 300 }, (_, i) => `resume.${i}@example.org`)
@@ -115,17 +111,11 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
       } finally {
         await database.close()
       }
-    } finally {
-      await target.dispose()
-      await rm(dir, { recursive: true, force: true })
-    }
+    })
   }, 120_000)
 
   it('stops at a row boundary on Ctrl-C, releases the database at once, and the same command finishes', async () => {
-    await ensureBuilt()
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'flip-users-import-'))
-    const target = await targetIn(dir)
-    try {
+    await withScratchCliDatabase(targetIn, async (dir, target) => {
       const env = { ...target.env, FLIP_ADMIN_EMAIL: 'ops@example.org' }
       const file = path.join(dir, 'users.csv')
       const rows = Array.from({ length: 300 }, (_, i) => `interrupt.${i}@example.org,User ${i},Org,Viewer`)
@@ -159,9 +149,6 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
       } finally {
         await database.close()
       }
-    } finally {
-      await target.dispose()
-      await rm(dir, { recursive: true, force: true })
-    }
+    })
   }, 120_000)
 })
