@@ -156,6 +156,26 @@ describe('loadConfig', () => {
     const error = configErrorFor({ ...COGNITO_ENV, COGNITO_ISSUER: 'cognito-idp' })
     expect(error.problems).toEqual(['COGNITO_ISSUER must be an http(s) URL'])
   })
+
+  it('reads CORS_ALLOWED_ORIGINS as origins in the form browsers send, each once, in order', () => {
+    const config = loadConfig({
+      CORS_ALLOWED_ORIGINS: 'https://UI.example.org:443/, http://localhost:3000,https://ui.example.org,',
+    })
+    expect(config.corsAllowedOrigins).toEqual(['https://ui.example.org', 'http://localhost:3000'])
+    expect(loadConfig({}).corsAllowedOrigins).toBeUndefined()
+  })
+
+  it('names CORS_ALLOWED_ORIGINS and each entry that is not scheme://host[:port], on the same one line', () => {
+    const error = configErrorFor({
+      PORT: 'abc',
+      CORS_ALLOWED_ORIGINS: 'https://ui.example.org,ui.example.org,https://ui.example.org/app,*',
+    })
+    expect(error.message).not.toContain('\n')
+    expect(error.problems).toHaveLength(2)
+    expect(error.problems[1]).toBe(
+      'CORS_ALLOWED_ORIGINS must be comma-separated origins like https://flip.example.org (not "ui.example.org", "https://ui.example.org/app", "*")',
+    )
+  })
 })
 
 describe('the built CLI with a bad configuration', () => {

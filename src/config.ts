@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { type Static, Type } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { parseWebOrigin, uniqueOrigins } from './domain/web-origin.js'
 
 const booleanWords = '^(true|false|1|0|yes|no|on|off)$'
 const positiveInteger = '^(?!0+$)[0-9]{1,7}$'
@@ -65,6 +66,9 @@ export const Environment = Type.Object({
     Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'a whole number (1–999)' }),
   ),
   LOCAL_TOKEN_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'a token issuer' })),
+  CORS_ALLOWED_ORIGINS: Type.Optional(
+    Type.String({ description: 'comma-separated origins like https://flip.example.org' }),
+  ),
   ACCESS_REQUESTS_PER_HOUR: Type.Optional(
     Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'a whole number of requests (1–999999)' }),
   ),
@@ -105,6 +109,11 @@ export interface Config {
   enforceMfa: boolean
   logLevel: string
   localTokenIssuer: string
+  /**
+   * The web origins browsers may call the API from (CORS), as `scheme://host[:port]`. Unset means
+   * derived from the Cognito app client with AUTH_BACKEND=cognito, and CORS off otherwise.
+   */
+  corsAllowedOrigins?: readonly string[] | undefined
   /** Public access requests accepted per client address per hour; unset means the route's default. */
   accessRequestsPerHour?: number | undefined
   /** Saga tuning; unset fields take the saga's defaults. */
@@ -133,6 +142,25 @@ const isUrl = (value: string, protocols: readonly string[]): boolean => {
 
 const optionalNumber = (value: string | undefined): number | undefined =>
   value === undefined ? undefined : Number(value)
+
+/** CORS_ALLOWED_ORIGINS: each entry an origin (scheme://host[:port]), normalised as browsers send it. */
+const parseOriginList = (value: string | undefined, problems: string[]): string[] | undefined => {
+  if (value === undefined) return undefined
+  // A stray comma (`a,b,`) leaves an empty entry, which names nothing: skip it.
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+  const bad = entries.filter((entry) => parseWebOrigin(entry) === undefined)
+  if (bad.length > 0) {
+    const shown = bad.map((entry) => JSON.stringify(entry)).join(', ')
+    problems.push(
+      `CORS_ALLOWED_ORIGINS must be comma-separated origins like https://flip.example.org (not ${shown})`,
+    )
+    return undefined
+  }
+  return uniqueOrigins(entries.map(parseWebOrigin))
+}
 
 const parseBoolean = (value: string): boolean => ['true', '1', 'yes', 'on'].includes(value.toLowerCase())
 
@@ -176,6 +204,8 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     if (value !== undefined && !isUrl(value, ['http:', 'https:']))
       problems.push(`${name} must be an http(s) URL`)
   }
+
+  const corsAllowedOrigins = parseOriginList(env.CORS_ALLOWED_ORIGINS, problems)
 
   const authBackend = env.AUTH_BACKEND ?? 'local'
   let cognito: CognitoConfig | undefined
@@ -223,6 +253,7 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     logLevel: env.LOG_LEVEL ?? 'info',
     localTokenIssuer: env.LOCAL_TOKEN_ISSUER ?? 'flip-users',
     accessRequestsPerHour: optionalNumber(env.ACCESS_REQUESTS_PER_HOUR),
+    corsAllowedOrigins,
     registration: {
       ...(env.REGISTRATION_LEASE_SECONDS ? { leaseSeconds: Number(env.REGISTRATION_LEASE_SECONDS) } : {}),
       ...(env.REGISTRATION_COMPENSATION_ATTEMPTS
