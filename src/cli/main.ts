@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: on an unsupported Node.js, one line on stderr before anything else loads.
+import './warn-on-unsupported-node.js'
 import { ConfigError } from '../config.js'
 import { DataDirLockedError } from '../db/data-dir-lock.js'
 import { migrateCommand } from './commands/migrate.js'
