@@ -1,4 +1,5 @@
 export * from './access-requests.js'
+export * from './account-status.js'
 export * from './local-identities.js'
 export * from './registrations.js'
 export * from './roles.js'
