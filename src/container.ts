@@ -14,6 +14,7 @@ import { openPglite, pgliteDirectoryOf } from './db/open-pglite.js'
 import { openPostgres } from './db/open-postgres.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { defaultSagaOptions, type SagaOptions } from './features/register-user/saga-context.js'
+import { describeAppClientOrigins } from './identity/cognito/cognito-app-client.js'
 import { COGNITO_QUOTA_OF, cognitoRates } from './identity/cognito/cognito-config.js'
 import { createCognitoIdentityProvider } from './identity/cognito/cognito-identity-provider.js'
 import type { IdentityProvider } from './identity/identity-provider.js'
@@ -33,6 +34,12 @@ export interface Deps {
   verifier: TokenVerifier
   /** `local` backend only: the service signs its own tokens and publishes their keys. */
   localTokens: { issuer: LocalTokenIssuer; jwks: JSONWebKeySet } | undefined
+  /**
+   * The web origins allowed to call the API from a browser (CORS): CORS_ALLOWED_ORIGINS, or with
+   * Cognito and none configured, the app client's callback and logout URLs. Only the HTTP app
+   * asks, once at start, so CLI commands never make the call.
+   */
+  allowedWebOrigins: () => Promise<readonly string[]>
   /** Background work (pg-boss). Absent in short-lived CLI commands that only read. */
   jobs: JobQueue | undefined
   saga: SagaOptions
@@ -78,6 +85,14 @@ const buildIdentityProvider = (config: Config, db: Db, clock: Clock): IdentityPr
     })
   }
   throw new ConfigError([`AUTH_BACKEND=${config.authBackend} is not available in this build yet (use local)`])
+}
+
+const allowedWebOriginsOf = (config: Config): Deps['allowedWebOrigins'] => {
+  const configured = config.corsAllowedOrigins
+  if (configured !== undefined) return async () => configured
+  const cognito = config.cognito
+  if (config.authBackend === 'cognito' && cognito) return () => describeAppClientOrigins(cognito)
+  return async () => []
 }
 
 /**
@@ -145,6 +160,7 @@ export const createContainer = async (
       permissions,
       verifier,
       localTokens,
+      allowedWebOrigins: allowedWebOriginsOf(config),
       jobs,
       saga,
     }

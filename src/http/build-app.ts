@@ -19,8 +19,10 @@ import { setUserRolesRoute } from '../features/set-user-roles/set-user-roles.rou
 import { updateUserRoute } from '../features/update-user/update-user.route.js'
 import { userPermissionsRoute } from '../features/user-permissions/user-permissions.route.js'
 import { isMfaExemptRoute, isPublicRoute, registerAuthentication } from './auth-plugin.js'
+import { registerCors } from './cors.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { createMfaGate } from './mfa-gate.js'
+import { docsContentSecurityPolicy, registerSecurityHeaders } from './security-headers.js'
 
 export interface RouteEntry {
   method: string
@@ -43,18 +45,25 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
     // Graceful shutdown: stop accepting, let in-flight requests finish, then close.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Every path answers the same with a trailing slash (FLIP's FastAPI redirects to it; FLIP's own
+    // test posts to /api/step/users/): /api/users/ is the list, not /api/users/{userId} with ''.
+    routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // TypeBox's compiler reports every error, and schemas forbid unknown body fields.
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
+  // Bodies are JSON. Fastify would parse text/plain into a string that validation then refuses as
+  // "not an object" (422); without the parser such a body is an unsupported media type (415).
+  app.removeContentTypeParser('text/plain')
 
   // Every route as registered, for the guard test that no route is left open by accident.
   const routeInventory: RouteEntry[] = []
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD')
+      // OPTIONS is the CORS preflight, answered by the CORS hook before authentication.
+      if (method !== 'HEAD' && method !== 'OPTIONS')
         routeInventory.push({
           method,
           url: route.url,
@@ -65,6 +74,11 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   })
   app.decorate('routeInventory', routeInventory)
 
+  // Before everything else, authentication included: headers go on every answer (the docs too),
+  // and preflights need no token.
+  await registerSecurityHeaders(app)
+  await registerCors(app, await deps.allowedWebOrigins())
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -72,7 +86,11 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/api/docs' })
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    transformStaticCSP: docsContentSecurityPolicy,
+  })
 
   registerAuthentication(app, deps.verifier, deps.config.enforceMfa ? createMfaGate(deps) : undefined)
 

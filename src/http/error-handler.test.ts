@@ -89,14 +89,14 @@ describe('the HTTP error handler', () => {
     })
   })
 
-  it('reports a non-UUID role at its index in the array', async () => {
+  it("reports a non-UUID role at its index in the array, in FLIP's words", async () => {
     const response = await postJson(
       app,
       JSON.stringify({ email: 'a@example.org', name: 'A', roles: ['not-a-uuid'] }),
     )
     expect(response.statusCode).toBe(422)
     expect(response.json().errors).toEqual([
-      { loc: ['body', 'roles', 0], msg: expect.any(String), type: 'format' },
+      { loc: ['body', 'roles', 0], msg: 'Input should be a valid UUID', type: 'uuid_parsing' },
     ])
   })
 
@@ -133,9 +133,10 @@ describe('the HTTP error handler', () => {
     })
   })
 
-  // Fastify parses text/plain into a string by default, so such a body reaches validation and is
-  // refused as not being an object: the 422 FLIP (FastAPI) gives for a non-JSON body too.
-  it('refuses a text/plain body as a body that is not an object', async () => {
+  // A bare Fastify parses text/plain into a string, so such a body reaches validation and is
+  // refused as not being an object. The service removes that parser (http/build-app.ts) and
+  // answers 415 instead (test/http/http-edge.test.ts).
+  it('refuses a text/plain body that reaches validation as a body that is not an object', async () => {
     const response = await postJson(app, JSON.stringify({ email: 'a@example.org' }), 'text/plain')
     expect(response.statusCode).toBe(422)
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)

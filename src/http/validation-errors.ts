@@ -36,6 +36,9 @@ export const toValidationProblem = (
       for (const name of params.additionalProperties as string[]) {
         issues.push({ loc: [...base, name], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' })
       }
+    } else if (error.keyword === 'format' && params.format === 'uuid') {
+      // FLIP's (pydantic's) wording and type, which its UI may show: a path id, a role id, any UUID.
+      issues.push({ loc: base, msg: 'Input should be a valid UUID', type: 'uuid_parsing' })
     } else {
       issues.push({ loc: base, msg: error.message ?? 'Invalid value', type: error.keyword })
     }

@@ -1,4 +1,5 @@
 import type { Deps } from '../../container.js'
+import { compareCodePoints } from '../../domain/code-point-order.js'
 import { internalError } from '../../errors/error-catalogue.js'
 import type { IdentityUser } from '../../identity/identity-provider.js'
 import { createUserDirectoryRepository } from '../../repositories/user-directory-repository.js'
@@ -36,7 +37,8 @@ const walkDirectory = async (idp: ListUsersDeps['idp']): Promise<IdentityUser[]>
 
 /**
  * FLIP's `get_users`: identity-provider users merged with their global roles and profile,
- * filtered case-insensitively on email, name and organisation, sorted by email, then paged.
+ * filtered case-insensitively on email, name and organisation, sorted by email in code-point
+ * order, then paged.
  * Unlike FLIP, `totalRecords` is the filtered total, not the size of the page.
  *
  * Neither Cognito nor Keycloak can sort by email or search profile fields, so the directory is
@@ -59,9 +61,9 @@ export const listUsers = async (deps: ListUsersDeps, query: ListUsersQuery): Pro
       const byProfile = await createUserDirectoryRepository(deps.db).profileIdsMatching(needle)
       users = users.filter((user) => user.email.toLowerCase().includes(needle) || byProfile.has(user.id))
     }
-    users.sort(
-      (a, b) => a.email.toLowerCase().localeCompare(b.email.toLowerCase()) || a.id.localeCompare(b.id),
-    )
+    // Code-point order, as FLIP's Python `sorted(users, key=email)`, so each page holds the users
+    // FLIP's would: no locale collation ('p10_' before 'p1_', 'lst-x' before 'lst_x').
+    users.sort((a, b) => compareCodePoints(a.email, b.email) || compareCodePoints(a.id, b.id))
     const offset = (query.page - 1) * query.pageSize
     const data = await toUserViews(deps.db, users.slice(offset, offset + query.pageSize))
     return {

@@ -7,8 +7,9 @@ import { RegisterUserBody } from '../register-user/register-user.schemas.js'
 import { type RegisterIdentityDeps, registerIdentity } from './register-identity.js'
 import { RegisteredIdentity } from './register-identity.schemas.js'
 
-// FLIP's newest path is `POST /api/users`; earlier versions used `POST /api/users/`. Both work.
-const PATHS = ['/api/users', '/api/users/'] as const
+// FLIP's newest path is `POST /api/users`; earlier versions used `POST /api/users/`. Both work:
+// every path answers the same with a trailing slash (the router ignores it, http/build-app.ts).
+const PATH = '/api/users'
 
 export const registerIdentityRoutes =
   (deps: RegisterIdentityDeps & Pick<Deps, 'permissions'>): FastifyPluginAsyncTypebox =>
@@ -19,26 +20,24 @@ export const registerIdentityRoutes =
       (callerId) => `User with ID: ${callerId} was unable to register a user`,
     )
 
-    for (const path of PATHS) {
-      app.post(
-        path,
-        {
-          schema: {
-            summary: 'Create the identity-provider user and its profile, without roles (phase 1)',
-            tags: ['users'],
-            security: [{ bearer: [] }],
-            body: RegisterUserBody,
-            response: {
-              200: RegisteredIdentity,
-              ...problemResponses(400, 401, 403, 404, 409, 422, 429, 500, 503),
-            },
+    app.post(
+      PATH,
+      {
+        schema: {
+          summary: 'Create the identity-provider user and its profile, without roles (phase 1)',
+          tags: ['users'],
+          security: [{ bearer: [] }],
+          body: RegisterUserBody,
+          response: {
+            200: RegisteredIdentity,
+            ...problemResponses(400, 401, 403, 404, 409, 422, 429, 500, 503),
           },
-          preHandler: canManageUsers,
         },
-        async (request) => {
-          const { trustId, trust_id, ...body } = request.body
-          return registerIdentity(deps, { ...body, trustId: trustId ?? trust_id ?? null }, callerOf(request))
-        },
-      )
-    }
+        preHandler: canManageUsers,
+      },
+      async (request) => {
+        const { trustId, trust_id, ...body } = request.body
+        return registerIdentity(deps, { ...body, trustId: trustId ?? trust_id ?? null }, callerOf(request))
+      },
+    )
   }

@@ -9,6 +9,7 @@ export type CognitoOperation =
   | 'update user'
   | 'fetch MFA state'
   | 'reset user MFA'
+  | 'describe app client'
 
 /** Failures that carry no Cognito exception name, classified from `$metadata`, `name` and `code`. */
 export type TransportFailure = 'http-5xx' | 'network' | 'timeout'
