@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Deps } from '../container.js'
 import { submitAccessRequestRoute } from '../features/access-requests/submit-access-request.route.js'
@@ -22,6 +22,7 @@ import { isMfaExemptRoute, isPublicRoute, registerAuthentication } from './auth-
 import { registerCors } from './cors.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { createMfaGate } from './mfa-gate.js'
+import { requestValidatorCompiler } from './request-validator.js'
 import { docsContentSecurityPolicy, registerSecurityHeaders } from './security-headers.js'
 
 export interface RouteEntry {
@@ -50,8 +51,9 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  // TypeBox's compiler reports every error, and schemas forbid unknown body fields.
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // TypeBox's compiler reports every error, and schemas forbid unknown body fields. No string
+  // anywhere in a request may hold NUL or an unpaired surrogate (SPEC §8).
+  app.setValidatorCompiler(requestValidatorCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   // Bodies are JSON. Fastify would parse text/plain into a string that validation then refuses as

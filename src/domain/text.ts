@@ -1,0 +1,14 @@
+/**
+ * Why a string cannot be kept as PostgreSQL text or sent on as UTF-8, if it cannot: PostgreSQL
+ * text cannot hold U+0000, and an unpaired UTF-16 surrogate has no UTF-8 form (drivers would
+ * silently store U+FFFD instead). Such strings are refused at the edge (SPEC §8), never stored.
+ */
+export type TextProblem = 'nul_character' | 'unpaired_surrogate'
+
+const unpairedSurrogate = /\p{Cs}/u
+
+export const textProblemOf = (value: string): TextProblem | undefined => {
+  if (value.includes('\u0000')) return 'nul_character'
+  if (unpairedSurrogate.test(value)) return 'unpaired_surrogate'
+  return undefined
+}
