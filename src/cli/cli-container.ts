@@ -2,12 +2,12 @@ import { loadConfig } from '../config.js'
 import { type Container, createContainer, type Deps } from '../container.js'
 import { DataDirLockedError } from '../db/data-dir-lock.js'
 import { createCliLogger } from '../logger.js'
-import { exitCodes } from './exit-codes.js'
+import { CliFailure } from './failures.js'
 
 /**
  * Runs a CLI command on its own container and closes it afterwards. An embedded data directory
- * has one owner: when the server holds it, the command prints why and what to do instead
- * (`whileServing`) and exits 75.
+ * has one owner: when the server holds it, the command fails with one line saying what to do
+ * instead (`whileServing`) and exits 75.
  */
 export const withCliContainer = async (
   options: { jobs: boolean; whileServing: string },
@@ -19,8 +19,12 @@ export const withCliContainer = async (
     container = await createContainer(config, createCliLogger(config.logLevel), { jobs: options.jobs })
   } catch (error) {
     if (!(error instanceof DataDirLockedError)) throw error
-    process.stderr.write(`${error.message}\n${options.whileServing}\n`)
-    return exitCodes.busy
+    throw new CliFailure(
+      'busy',
+      `the data directory ${error.dataDir} is in use by another flip-users process`,
+      options.whileServing,
+      { cause: error },
+    )
   }
   try {
     return await work(container.deps)

@@ -1,53 +1,116 @@
 #!/usr/bin/env node
 // First: on an unsupported Node.js, one line on stderr before anything else loads.
 import './warn-on-unsupported-node.js'
-import { ConfigError } from '../config.js'
-import { DataDirLockedError } from '../db/data-dir-lock.js'
-import { migrateCommand } from './commands/migrate.js'
-import { registrationsCommand } from './commands/registrations.js'
-import { serveCommand } from './commands/serve.js'
-import { tokenCommand } from './commands/token.js'
-import { usersCommand } from './commands/users.js'
-import { exitCodeOf, exitCodes } from './exit-codes.js'
+import { readFileSync } from 'node:fs'
+import { commandTable } from './command-specs.js'
+import {
+  asksForHelp,
+  type CommandGroup,
+  type CommandSpec,
+  commandHelp,
+  groupHelp,
+  parseCommandArgs,
+  UsageError,
+  usageLine,
+} from './command-table.js'
+import { exitCodeByFailure, exitCodes } from './exit-codes.js'
 
-const usage = `usage: flip-users <command>
+const table: readonly (CommandSpec | CommandGroup)[] = commandTable
 
-  serve                          migrate, seed, bootstrap the admin, then serve HTTP
-  migrate                        apply migrations and seeds, then exit
-  token --email E [--ttl 1h]     print an access token (AUTH_BACKEND=local only)
-  registrations list [--state S] [--limit N] [--json]
-  registrations show|retry|abandon ID
-                                 operate the registration saga (flip-users registrations help)
-  users import FILE.csv [--out RESULTS.csv]
-                                 bulk registration at the IdP's pace, resumable, a result per row
-  users register --email E --name N --organisation O --role R
-                                 one registration, as POST /api/step/users
-`
+const isGroup = (entry: CommandSpec | CommandGroup): entry is CommandGroup => 'commands' in entry
 
-const commands: Record<string, (args: string[]) => Promise<number>> = {
-  serve: () => serveCommand(),
-  migrate: () => migrateCommand(),
-  token: (args) => tokenCommand(args),
-  registrations: (args) => registrationsCommand(args),
-  users: (args) => usersCommand(args),
+// The same relative path from src/cli/ and dist/cli/.
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version
+
+const topHelp = (): string =>
+  [
+    'usage: flip-users <command> [options]',
+    '       flip-users --help | --version',
+    '',
+    "FLIP's user-registration service: serve its API, or operate it from here.",
+    '',
+    ...table.flatMap((entry) =>
+      (isGroup(entry) ? entry.commands : [entry]).flatMap((command) => [
+        `  ${usageLine(command)}`,
+        `      ${command.summary}`,
+      ]),
+    ),
+    '',
+    'Run "flip-users <command> --help" for a command\'s options. Settings come from the environment',
+    '(see the README). Exit codes follow sysexits: 64 usage, 65 bad data, 66 missing input, 69 a',
+    'service is unavailable, 75 busy, 77 not permitted, 78 bad configuration, 130/143 interrupted.',
+    '',
+  ].join('\n')
+
+type Resolved =
+  | { kind: 'help'; text: string }
+  | { kind: 'version' }
+  | { kind: 'run'; command: CommandSpec; args: string[] }
+
+/** Finds the command the words name; a word that names nothing is a UsageError (exit 64). */
+const resolve = (argv: string[]): Resolved => {
+  const [first, ...rest] = argv
+  if (first === undefined) throw new UsageError('no command given', '')
+  if (first === '--help' || first === '-h') return { kind: 'help', text: topHelp() }
+  if (first === 'help')
+    return rest.length === 0 ? { kind: 'help', text: topHelp() } : resolve([...rest, '--help'])
+  if (first === '--version' || first === '-V') return { kind: 'version' }
+  if (first.startsWith('-')) throw new UsageError(`unknown option "${first}"`, '')
+  const entry = table.find((candidate) => candidate.name === first)
+  if (!entry) throw new UsageError(`unknown command "${first}"`, '')
+  if (!isGroup(entry)) return { kind: 'run', command: entry, args: rest }
+  const [sub, ...args] = rest
+  if (sub === '--help' || sub === '-h' || sub === 'help') return { kind: 'help', text: groupHelp(entry) }
+  if (sub === undefined) throw new UsageError(`which ${entry.name} command?`, entry.name)
+  if (sub.startsWith('-')) throw new UsageError(`unknown option "${sub}"`, entry.name)
+  const command = entry.commands.find((candidate) => candidate.name === `${entry.name} ${sub}`)
+  if (!command) throw new UsageError(`unknown command "${entry.name} ${sub}"`, entry.name)
+  return { kind: 'run', command, args }
+}
+
+/** The words naming the command for its messages (`users import`), as far as they were resolved. */
+const commandWords = (argv: string[]): string => {
+  const entry = table.find((candidate) => candidate.name === argv[0])
+  if (!entry) return ''
+  if (!isGroup(entry)) return entry.name
+  const command = entry.commands.find((candidate) => candidate.name === `${entry.name} ${argv[1]}`)
+  return command?.name ?? entry.name
 }
 
 const run = async (argv: string[]): Promise<number> => {
-  const [name, ...args] = argv
-  const command = name === undefined ? undefined : commands[name]
-  if (!command) {
-    process.stderr.write(usage)
-    return name === undefined || name === 'help' || name === '--help' ? exitCodes.ok : exitCodes.usage
-  }
+  const words = commandWords(argv)
   try {
-    return await command(args)
+    const resolved = resolve(argv)
+    if (resolved.kind === 'version') {
+      process.stdout.write(`${version()}\n`)
+      return exitCodes.ok
+    }
+    if (resolved.kind === 'help') {
+      process.stdout.write(resolved.text)
+      return exitCodes.ok
+    }
+    const { command, args } = resolved
+    if (asksForHelp(args)) {
+      process.stdout.write(commandHelp(command))
+      return exitCodes.ok
+    }
+    const { values, positionals } = parseCommandArgs(command, args)
+    const run = await command.load()
+    return await run(values, positionals)
   } catch (error) {
-    // Known operator errors are one clear line; anything else gets its stack for a bug report.
-    const known = error instanceof ConfigError || error instanceof DataDirLockedError
-    process.stderr.write(
-      `flip-users ${name}: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`,
-    )
-    return exitCodeOf(error)
+    // Loaded only on a failure: it knows the database and identity-provider errors.
+    const { describeFailure, failureLine } = await import('./failures.js')
+    const failure = describeFailure(error, {
+      command: (error instanceof UsageError ? error.command : undefined) ?? words,
+      databaseUrl: process.env.DATABASE_URL,
+    })
+    process.stderr.write(`${failureLine(words, failure)}\n`)
+    // An unexpected error is a bug: its stack helps the report, when asked for.
+    if (failure.kind === 'unexpected' && /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? ''))
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
+    return exitCodeByFailure[failure.kind]
   }
 }
 

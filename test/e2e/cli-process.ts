@@ -18,7 +18,12 @@ export const runCli = (args: string[], env: Record<string, string>) => spawnCli(
 export interface RunningServe {
   child: ChildProcess
   url: string
+  /** Everything it printed, both streams interleaved as they arrived. */
   output: () => string
+  /** stdout alone: the JSON log lines. */
+  stdout: () => string
+  /** stderr alone: the banner and hints. */
+  stderr: () => string
   /** Resolves with the exit code. */
   exited: Promise<number | null>
 }
@@ -31,15 +36,24 @@ export const startServe = (env: Record<string, string>): Promise<RunningServe> =
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
+    const streams = { stdout: '', stderr: '' }
     const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)))
-    const onData = (chunk: Buffer) => {
+    const onData = (stream: keyof typeof streams) => (chunk: Buffer) => {
       output += chunk.toString()
+      streams[stream] += chunk.toString()
       const match = /listening on (http:\/\/\S+)/.exec(output)
-      if (match && /API docs:|FLIP_ADMIN_EMAIL/.test(output))
-        resolve({ child, url: match[1]!, output: () => output, exited })
+      if (match && /API docs:/.test(output))
+        resolve({
+          child,
+          url: match[1]!,
+          output: () => output,
+          stdout: () => streams.stdout,
+          stderr: () => streams.stderr,
+          exited,
+        })
     }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
+    child.stdout.on('data', onData('stdout'))
+    child.stderr.on('data', onData('stderr'))
     exited.then((code) => reject(new Error(`serve exited with ${code} before it was ready:\n${output}`)))
   })
 

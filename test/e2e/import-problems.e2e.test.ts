@@ -18,24 +18,29 @@ describe(`flip-users users import, file and row problems (${databaseKind})`, () 
     [
       'a wrong header',
       'mail,name,organisation,roles\nok@example.org,Ok,Org,Viewer\n',
-      'row 0: the header must be',
+      'line 1: the header must be',
     ],
     [
       'bad quoting',
       `${header}\nok@example.org,Ok,Org,Viewer\nx@example.org,"X"y,Org,Viewer\n`,
-      'row 2: malformed CSV: ',
+      'line 3: malformed CSV: ',
     ],
     [
       'an unknown role',
       `${header}\nok@example.org,Ok,Org,Viewer\nx@example.org,X,Org,Wizard\n`,
-      'row 2: unknown role "Wizard"',
+      'line 3: unknown role "Wizard"',
     ],
     [
       'an email twice',
       `${header}\nok@example.org,Ok,Org,Viewer\nOK@example.org,Again,Org,Viewer\n`,
-      'row 2: duplicate email OK@example.org (also row 1)',
+      'line 3: duplicate email OK@example.org (also line 2)',
     ],
-    ['an empty file', '', 'row 0: the file is empty'],
+    ['an empty file', '', 'line 1: the file is empty'],
+    [
+      'a single row of the wrong width',
+      `${header}\nx@example.org,X,Org\n`,
+      'line 2: 3 fields where the header has 4',
+    ],
   ]
 
   describe('a malformed file', () => {
@@ -77,6 +82,19 @@ describe(`flip-users users import, file and row problems (${databaseKind})`, () 
         }
       },
     )
+
+    it('says in one line that an input file that does not exist cannot be read, exit 66', async () => {
+      const missing = path.join(os.tmpdir(), 'flip-users-no-such-file.csv')
+      const result = await runCli(['users', 'import', missing], {
+        ...database!.env,
+        FLIP_ADMIN_EMAIL: 'ops@example.org',
+      })
+      expect(result).toEqual({
+        code: 66,
+        stdout: '',
+        stderr: `flip-users users import: cannot read ${missing}: no such file — check the path and run again\n`,
+      })
+    })
   })
 
   it('exits 1 when a row does not register, and says why in that row of the result file', async () => {
@@ -106,7 +124,7 @@ describe(`flip-users users import, file and row problems (${databaseKind})`, () 
       const rows = parse(await readFile(path.join(dir, 'out.csv'), 'utf8'), { columns: true })
       expect(rows).toEqual([
         {
-          row: '1',
+          line: '2',
           email: 'fresh@example.org',
           registration_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
           state: 'completed',
@@ -114,7 +132,7 @@ describe(`flip-users users import, file and row problems (${databaseKind})`, () 
           error_detail: '',
         },
         {
-          row: '2',
+          line: '3',
           email: 'taken@example.org',
           registration_id: expect.any(String),
           state: 'failed',

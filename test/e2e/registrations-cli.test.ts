@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import { normaliseEmail } from '../../src/domain/email.js'
@@ -38,7 +39,7 @@ describe.skipIf(inject('postgresUrl') === undefined)(
         // Only what the CLI needs: nothing from the test runner's environment leaks in.
         const child = spawn(process.execPath, [cli, ...args], {
           cwd,
-          env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url },
+          env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, NODE_NO_WARNINGS: '1' },
           stdio: ['ignore', 'pipe', 'pipe'],
         })
         let stdout = ''
@@ -131,7 +132,7 @@ describe.skipIf(inject('postgresUrl') === undefined)(
       const { code, stdout, stderr } = await run('registrations', 'list', '--state', 'stuck')
       expect(code).toBe(64)
       expect(stdout).toBe('')
-      expect(stderr).toContain('Unknown state "stuck"; expected one of pending, identity_created')
+      expect(stderr).toContain('unknown state "stuck"; expected one of pending, identity_created')
     })
 
     it('shows one registration with its history', async () => {
@@ -156,7 +157,9 @@ describe.skipIf(inject('postgresUrl') === undefined)(
       for (const subcommand of ['show', 'retry', 'abandon']) {
         const { code, stderr } = await run('registrations', subcommand, id)
         expect(code).toBe(66)
-        expect(stderr).toBe(`No registration ${id}.\n`)
+        expect(stderr).toBe(
+          `flip-users registrations ${subcommand}: no registration ${id} — list them with "flip-users registrations list"\n`,
+        )
       }
       expect((await run('registrations', 'show', 'not-an-id')).code).toBe(66)
     })
@@ -164,7 +167,9 @@ describe.skipIf(inject('postgresUrl') === undefined)(
     it('refuses to retry a registration in a final state', async () => {
       const { code, stderr } = await run('registrations', 'retry', ids.failed)
       expect(code).toBe(64)
-      expect(stderr).toBe(`Registration ${ids.failed} is already failed; nothing to retry\n`)
+      expect(stderr).toBe(
+        `flip-users registrations retry: Registration ${ids.failed} is already failed — only pending, identity_created, compensating or needs_attention registrations can be operated\n`,
+      )
     })
 
     it('retries a pending registration to completion and prints its state', async () => {
@@ -195,8 +200,43 @@ describe.skipIf(inject('postgresUrl') === undefined)(
       })
       const { code, stderr } = await run('registrations', 'abandon', id)
       expect(code).toBe(75)
-      expect(stderr).toMatch(/that user may still appear; try again in \d+ s/)
+      expect(stderr).toMatch(
+        /^flip-users registrations abandon: .* that user may still appear — try again in \d+ s\n$/,
+      )
       expect(await registrations.findById(id)).toMatchObject({ state: 'pending', leaseOwner: null })
+    })
+
+    it('says a registration held by a process that is gone waits for its lease, naming when it expires', async () => {
+      const registrations = createRegistrationsRepository(database.db)
+      const { id } = await record(uniqueEmail('stale-lease'))
+      // A worker on this host whose process has exited, holding the lease for ten more minutes.
+      const gone = spawnSync('true').pid
+      await database.db.execute(
+        sql`UPDATE registration SET lease_owner = ${`worker:${os.hostname()}:${gone}:${randomUUID()}`},
+            lease_until = now() + interval '10 minutes' WHERE id = ${id}`,
+      )
+      const { leaseUntil } = (await registrations.findById(id))!
+      const until = leaseUntil!.toISOString()
+      const { code, stdout } = await run('registrations', 'retry', id)
+      expect(code).toBe(0)
+      expect(stdout).toBe(
+        `Registration ${id} is now pending.\n` +
+          `It is held until ${until} by a worker that is not answering (worker, pid ${gone} on ${os.hostname()}); it will be picked up after ${until}.\n`,
+      )
+      expect(stdout).not.toContain('is working on it')
+    })
+
+    it('says when a lease held elsewhere expires when it cannot tell whether the holder is alive', async () => {
+      const { id } = await record(uniqueEmail('foreign-lease'))
+      await database.db.execute(
+        sql`UPDATE registration SET lease_owner = ${`worker:${randomUUID()}`},
+            lease_until = now() + interval '10 minutes' WHERE id = ${id}`,
+      )
+      const { code, stdout } = await run('registrations', 'retry', id)
+      expect(code).toBe(0)
+      expect(stdout).toMatch(
+        /^It is held until \S+Z by another worker; if that worker has stopped, it will be picked up after \S+Z\.$/m,
+      )
     })
   },
 )

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util'
 import type { Deps } from '../../container.js'
 import { isUuid } from '../../domain/ids.js'
 import { isWorkable, type RegistrationState, registrationStates } from '../../domain/registration-state.js'
 import { isAppError } from '../../errors/app-error.js'
 import { appError } from '../../errors/error-catalogue.js'
+import { isHolderAlive, leaseHolderOf } from '../../features/operate-registrations/lease-holder.js'
 import {
   abandonRegistration,
   listRegistrations,
@@ -11,25 +11,12 @@ import {
   retryRegistration,
 } from '../../features/operate-registrations/operate-registrations.js'
 import { getRegistration } from '../../features/register-user/get-registration.js'
+import type { Registration } from '../../repositories/registrations-repository.js'
 import { withCliContainer } from '../cli-container.js'
-import { exitCodes } from '../exit-codes.js'
-
-const registrationsUsage = `usage: flip-users registrations list [--state STATE] [--limit N] [--json]
-       flip-users registrations show ID
-       flip-users registrations retry ID
-       flip-users registrations abandon ID
-
-  list      registrations, newest first (default limit 100); STATE is one of
-            ${registrationStates.join(', ')}
-  show      one registration with its history, as JSON
-  retry     work it now; a needs_attention registration is compensated again with a fresh budget
-  abandon   give up on it and undo what it created (compensate now)
-`
-
-const usageError = (message: string): number => {
-  process.stderr.write(`${message}\nRun "flip-users registrations help" for usage.\n`)
-  return exitCodes.usage
-}
+import type { registrationsListOptions } from '../command-specs.js'
+import { type NoOptions, type Run, UsageError } from '../command-table.js'
+import { exitCodes, type FailureKind } from '../exit-codes.js'
+import { CliFailure } from '../failures.js'
 
 /**
  * Opens the container, runs `work`, closes it. The job queue is started only for commands that
@@ -42,29 +29,35 @@ const withDeps = (jobs: boolean, work: (deps: Deps) => Promise<number>): Promise
     {
       jobs,
       whileServing:
-        'While the server runs, GET /api/step/users/ID shows a registration; stop it to operate registrations from here.',
+        'while the server runs, GET /api/step/users/ID shows a registration; stop it to operate registrations from here',
     },
     work,
   )
 
-// Exit codes for the operator's errors; a final registration cannot be operated, so asking is a
-// usage error. Anything not listed (and not retryable) is left to main.
-const exitCodeByErrorCode: Partial<Record<string, number>> = {
-  'registration.not_found': exitCodes.notFound,
-  'registration.not_workable': exitCodes.usage,
-  'registration.in_flight': exitCodes.busy,
-  'registration.settling': exitCodes.busy,
+// The operator's errors by kind of failure; a final registration cannot be operated, so asking is
+// a usage error. Anything not listed is left to main.
+// Without a `todo`, the detail's own advice (after its "; ") is what to do.
+const failureByErrorCode: Partial<Record<string, { kind: FailureKind; todo?: string }>> = {
+  'registration.not_found': { kind: 'notFound', todo: 'list them with "flip-users registrations list"' },
+  'registration.not_workable': {
+    kind: 'usage',
+    todo: 'only pending, identity_created, compensating or needs_attention registrations can be operated',
+  },
+  'registration.in_flight': { kind: 'busy' },
+  'registration.settling': { kind: 'busy' },
 }
 
-/** The operator's errors as one line and an exit code; anything else is rethrown to main. */
-const reportKnown = (error: unknown, registrationId: string): number => {
-  if (!isAppError(error)) throw error
-  const exitCode = exitCodeByErrorCode[error.code] ?? (error.retryable ? exitCodes.unavailable : undefined)
-  if (exitCode === undefined) throw error
-  const message =
-    error.code === 'registration.not_found' ? `No registration ${registrationId}.` : error.detail
-  process.stderr.write(`${message}\n`)
-  return exitCode
+/** The operator's errors as a CliFailure (one line, its exit code); anything else unchanged. */
+const asFailure = (error: unknown, registrationId: string): unknown => {
+  if (!isAppError(error)) return error
+  const known = failureByErrorCode[error.code]
+  if (!known) return error
+  // The catalogue's details read "what happened; what to do".
+  const [happened = error.detail, ...advice] = error.detail.split('; ')
+  const what = error.code === 'registration.not_found' ? `no registration ${registrationId}` : happened
+  return new CliFailure(known.kind, what, known.todo ?? (advice.join('; ') || 'try again in a moment'), {
+    cause: error,
+  })
 }
 
 const pad = (rows: string[][]): string[] => {
@@ -74,22 +67,16 @@ const pad = (rows: string[][]): string[] => {
   )
 }
 
-const listCommand = async (args: string[]): Promise<number> => {
-  const { values } = parseArgs({
-    args,
-    options: { state: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
-  })
+/** `flip-users registrations list`. */
+export const runList: Run<typeof registrationsListOptions> = async (values) => {
   const state = values.state as RegistrationState | undefined
   if (state !== undefined && !registrationStates.includes(state))
-    return usageError(`Unknown state "${state}"; expected one of ${registrationStates.join(', ')}.`)
-  const limit = values.limit === undefined ? undefined : Number(values.limit)
-  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
-    return usageError(`--limit must be a whole number above 0, not "${values.limit}".`)
+    throw new UsageError(`unknown state "${state}"; expected one of ${registrationStates.join(', ')}`)
+  const limit = Number(values.limit)
+  if (!(Number.isInteger(limit) && limit > 0))
+    throw new UsageError(`--limit must be a whole number above 0, not "${values.limit}"`)
   return withDeps(false, async (deps) => {
-    const rows = await listRegistrations(deps, {
-      ...(state ? { state } : {}),
-      ...(limit ? { limit } : {}),
-    })
+    const rows = await listRegistrations(deps, { ...(state ? { state } : {}), limit })
     if (values.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
     } else if (rows.length === 0) {
@@ -112,30 +99,46 @@ const listCommand = async (args: string[]): Promise<number> => {
   })
 }
 
-const oneId = (args: string[]): string | undefined => {
-  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true })
-  return positionals.length === 1 ? positionals[0] : undefined
-}
-
-const showCommand = async (id: string): Promise<number> =>
-  withDeps(false, async (deps) => {
+/** `flip-users registrations show ID`. */
+export const runShow: Run<NoOptions> = (_values, positionals) => {
+  const id = positionals[0]!
+  return withDeps(false, async (deps) => {
     try {
       // A malformed id names no registration; the database would only reject its syntax.
       if (!isUuid(id)) throw appError('registration.not_found', `No registration ${id}`)
       process.stdout.write(`${JSON.stringify(await getRegistration(deps, id), null, 2)}\n`)
       return exitCodes.ok
     } catch (error) {
-      return reportKnown(error, id)
+      throw asFailure(error, id)
     }
   })
+}
 
-const describeOutcome = ({ registration, advanced, queued }: OperatorOutcome): string[] => {
+/**
+ * Who holds a registration this command could not claim, truthfully: embedded, this process owns
+ * the data directory, so a held lease was left by a process that is gone; on PostgreSQL the
+ * holder's pid is checked when it ran on this host. Either way the lease's expiry is when another
+ * worker picks the registration up.
+ */
+const describeHolder = (registration: Registration, embedded: boolean): string => {
+  const until = registration.leaseUntil?.toISOString()
+  if (!until) return 'Another process was working on it a moment ago; it will carry on from there.'
+  const holder = leaseHolderOf(registration.leaseOwner)
+  const alive = embedded ? false : holder ? isHolderAlive(holder) : undefined
+  const who = holder ? ` (${holder.actor}, pid ${holder.pid} on ${holder.host})` : ''
+  if (alive === false)
+    return `It is held until ${until} by a worker that is not answering${who}; it will be picked up after ${until}.`
+  if (alive === true)
+    return `Another process${who} is working on it right now (lease until ${until}); it will carry on from there.`
+  return `It is held until ${until} by another worker${who}; if that worker has stopped, it will be picked up after ${until}.`
+}
+
+const describeOutcome = ({ registration, advanced, queued }: OperatorOutcome, embedded: boolean) => {
   const lines = [`Registration ${registration.id} is now ${registration.state}.`]
-  if (!advanced && isWorkable(registration.state))
-    lines.push('Another process is working on it right now; it will carry on from there.')
+  if (!advanced && isWorkable(registration.state)) lines.push(describeHolder(registration, embedded))
   const unfinished = isWorkable(registration.state) || registration.state === 'needs_attention'
   if (registration.errorDetail && unfinished) lines.push(`Last error: ${registration.errorDetail}`)
-  if (isWorkable(registration.state)) {
+  if (isWorkable(registration.state) && advanced) {
     lines.push(
       queued
         ? 'It will be finished in the background (queued now).'
@@ -147,44 +150,20 @@ const describeOutcome = ({ registration, advanced, queued }: OperatorOutcome): s
   return lines
 }
 
-const operateCommand = async (
-  id: string,
-  operate: typeof retryRegistration | typeof abandonRegistration,
-): Promise<number> =>
+const operate = (id: string, action: typeof retryRegistration | typeof abandonRegistration) =>
   withDeps(true, async (deps) => {
     try {
-      const outcome = await operate(deps, id)
-      process.stdout.write(`${describeOutcome(outcome).join('\n')}\n`)
+      const outcome = await action(deps, id)
+      process.stdout.write(`${describeOutcome(outcome, deps.database.kind === 'pglite').join('\n')}\n`)
       return outcome.registration.state === 'needs_attention' ? exitCodes.failure : exitCodes.ok
     } catch (error) {
-      return reportKnown(error, id)
+      throw asFailure(error, id)
     }
   })
 
-/**
- * `flip-users registrations list|show|retry|abandon`: operate the register-user saga. Retry and
- * abandon advance the registration inline as `operator` (leases keep this safe beside a running
- * server on PostgreSQL) and print the resulting state.
- */
-export const registrationsCommand = async (args: string[]): Promise<number> => {
-  const [subcommand, ...rest] = args
-  if (subcommand === undefined || subcommand === 'help' || subcommand === '--help') {
-    process.stderr.write(registrationsUsage)
-    return subcommand === undefined ? exitCodes.usage : exitCodes.ok
-  }
-  try {
-    if (subcommand === 'list') return await listCommand(rest)
-    if (!['show', 'retry', 'abandon'].includes(subcommand))
-      return usageError(`Unknown subcommand "${subcommand}".`)
-    const id = oneId(rest)
-    if (id === undefined) return usageError(`flip-users registrations ${subcommand} takes exactly one ID.`)
-    if (subcommand === 'show') return await showCommand(id)
-    return await operateCommand(id, subcommand === 'retry' ? retryRegistration : abandonRegistration)
-  } catch (error) {
-    // parseArgs rejects unknown options and missing values with a coded TypeError.
-    const code = (error as NodeJS.ErrnoException).code
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))
-      return usageError((error as Error).message)
-    throw error
-  }
-}
+/** `flip-users registrations retry ID`. */
+export const runRetry: Run<NoOptions> = (_values, positionals) => operate(positionals[0]!, retryRegistration)
+
+/** `flip-users registrations abandon ID`. */
+export const runAbandon: Run<NoOptions> = (_values, positionals) =>
+  operate(positionals[0]!, abandonRegistration)

@@ -1,46 +1,48 @@
-import { parseArgs } from 'node:util'
 import { parseTtl } from '../../auth/local-token-issuer.js'
 import { loadConfig } from '../../config.js'
 import { isIdentityError } from '../../identity/identity-errors.js'
 import { withCliContainer } from '../cli-container.js'
+import type { tokenOptions } from '../command-specs.js'
+import { type Run, UsageError } from '../command-table.js'
 import { exitCodes } from '../exit-codes.js'
+import { CliFailure } from '../failures.js'
 
 /** `flip-users token --email E [--ttl 1h]`: print an access token for an existing local identity. */
-export const tokenCommand = async (args: string[]): Promise<number> => {
-  const { values } = parseArgs({
-    args,
-    options: { email: { type: 'string' }, ttl: { type: 'string', default: '1h' } },
-  })
+export const runToken: Run<typeof tokenOptions> = async (values) => {
   const ttlSeconds = parseTtl(values.ttl)
-  if (!values.email || ttlSeconds === undefined) {
-    process.stderr.write('usage: flip-users token --email EMAIL [--ttl 30m|1h|2d|SECONDS]\n')
-    return exitCodes.usage
-  }
+  if (ttlSeconds === undefined)
+    throw new UsageError(`--ttl must look like 30m, 1h, 2d or a number of seconds, not "${values.ttl}"`)
   const config = loadConfig()
-  if (config.authBackend !== 'local') {
-    process.stderr.write(
-      `flip-users token works with AUTH_BACKEND=local only; ${config.authBackend} issues its own tokens.\n`,
-    )
-    return exitCodes.usage
-  }
+  if (config.authBackend !== 'local')
+    throw new UsageError(`works with AUTH_BACKEND=local only; ${config.authBackend} issues its own tokens`)
   const email = values.email
   return withCliContainer(
     {
       // Minting a token needs no background work: the job engine stays off.
       jobs: false,
       whileServing:
-        'While the server runs, use the admin token it printed at start, or stop it and run this again.',
+        'while the server runs, use the admin token it printed at start, or stop it and run this again',
     },
     async (deps) => {
+      let user: Awaited<ReturnType<typeof deps.idp.getUserByEmail>>
       try {
-        const user = await deps.idp.getUserByEmail(email)
-        process.stdout.write(`${await deps.localTokens!.issuer.issue(user, ttlSeconds)}\n`)
-        return exitCodes.ok
+        user = await deps.idp.getUserByEmail(email)
       } catch (error) {
         if (!isIdentityError(error, 'NotFound') && !isIdentityError(error, 'InvalidInput')) throw error
-        process.stderr.write(`No user with email ${email}.\n`)
-        return exitCodes.notFound
+        throw new CliFailure('notFound', `no user with email ${email}`, 'check the address', {
+          cause: error,
+        })
       }
+      // A disabled account has no authority (SPEC §3): a token for it would be refused anyway.
+      if (!user.enabled) {
+        throw new CliFailure(
+          'accountDisabled',
+          `the account ${user.email} is disabled`,
+          'an administrator can enable it again (PUT /api/users/{id} with {"disabled": false})',
+        )
+      }
+      process.stdout.write(`${await deps.localTokens!.issuer.issue(user, ttlSeconds)}\n`)
+      return exitCodes.ok
     },
   )
 }

@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
-import { parseArgs } from 'node:util'
 import { stringify } from 'csv-stringify/sync'
 import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
@@ -13,24 +12,23 @@ import { startRegistrationWorkers } from '../../features/register-user/register-
 import { registerUser } from '../../features/register-user/register-user.js'
 import { createRolesRepository } from '../../repositories/roles-repository.js'
 import { withCliContainer } from '../cli-container.js'
-import { exitCodes } from '../exit-codes.js'
-
-const usersUsage = `usage: flip-users users import FILE.csv [--out RESULTS.csv] [--concurrency N]
-       flip-users users register --email E --name N --organisation O --role ROLE [--role ROLE …] [--trust-id ID]
-
-  import     register every row of FILE.csv (email,name,organisation,roles[,trustId]; roles by name or
-             id, separated by ;) at the identity provider's pace; re-running the same file resumes it.
-             Writes a result per row to RESULTS.csv (default FILE.results.csv).
-  register   register one user, as POST /api/step/users does
-`
+import type { usersImportOptions, usersRegisterOptions } from '../command-specs.js'
+import { type Run, UsageError } from '../command-table.js'
+import { exitCodes, signalExitCode } from '../exit-codes.js'
+import { CliFailure } from '../failures.js'
 
 const whileServing =
-  'While the server runs, use POST /api/step/users or /api/step/users/batch, or stop it and run this again.'
+  'while the server runs, use POST /api/step/users or /api/step/users/batch, or stop it and run this again'
 
 /** Commands act as the bootstrap admin, created first if this database has none yet. */
 const bootstrapCaller = async (deps: Deps): Promise<Caller> => {
   const email = deps.config.adminEmail
-  if (email === undefined) throw new Error('set FLIP_ADMIN_EMAIL: user commands act as the bootstrap admin')
+  if (email === undefined)
+    throw new CliFailure(
+      'config',
+      'user commands act as the bootstrap admin, and none is named',
+      'set FLIP_ADMIN_EMAIL',
+    )
   await bootstrapAdmin(deps)
   const admin = await deps.idp.getUserByEmail(email)
   return { id: admin.id, username: admin.username }
@@ -38,7 +36,7 @@ const bootstrapCaller = async (deps: Deps): Promise<Caller> => {
 
 const writeResults = async (path: string, rows: readonly FinalRow[]) => {
   const records = rows.map((row) => [
-    row.row,
+    row.line,
     row.email,
     row.registrationId,
     row.state,
@@ -49,31 +47,44 @@ const writeResults = async (path: string, rows: readonly FinalRow[]) => {
     path,
     stringify(records, {
       header: true,
-      columns: ['row', 'email', 'registration_id', 'state', 'user_id', 'error_detail'],
+      columns: ['line', 'email', 'registration_id', 'state', 'user_id', 'error_detail'],
     }),
   )
 }
 
-const importCommand = async (args: string[]): Promise<number> => {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { out: { type: 'string' }, concurrency: { type: 'string', default: '16' } },
-  })
-  const [file] = positionals
-  const concurrency = Number(values.concurrency)
-  if (!file || positionals.length > 1 || !Number.isInteger(concurrency) || concurrency < 1) {
-    process.stderr.write(usersUsage)
-    return exitCodes.usage
+/** The import file's text; a file that cannot be read is EX_NOINPUT (66), in one line. */
+const readImportFile = async (file: string): Promise<string> => {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : (code ?? 'unreadable')
+    throw new CliFailure('inputMissing', `cannot read ${file}: ${why}`, 'check the path and run again', {
+      cause: error,
+    })
   }
-  const text = await readFile(file, 'utf8')
-  const out = values.out ?? file.replace(/(\.csv)?$/i, '.results.csv')
+}
+
+/** `flip-users users import FILE.csv`: see the command table for what it promises. */
+export const runImport: Run<typeof usersImportOptions> = async (values, [file]) => {
+  const concurrency = Number(values.concurrency)
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError(`--concurrency must be a whole number above 0, not "${values.concurrency}"`)
+  const text = await readImportFile(file!)
+  const out = values.out ?? file!.replace(/(\.csv)?$/i, '.results.csv')
   return withCliContainer({ jobs: true, whileServing }, async (deps) => {
     // Check the whole file before touching anything, so a bad file creates nothing.
     const parsed = parseImportFile(text, await createRolesRepository(deps.db).list())
     if (!parsed.ok) {
       for (const problem of parsed.problems)
-        process.stderr.write(`${file}: row ${problem.row}: ${problem.message}\n`)
+        process.stderr.write(`${file}: line ${problem.line}: ${problem.message}\n`)
       process.stderr.write(`${file}: nothing was imported.\n`)
       return exitCodes.dataError
     }
@@ -87,7 +98,7 @@ const importCommand = async (args: string[]): Promise<number> => {
     const interruption = new AbortController()
     let stoppedBy: NodeJS.Signals | undefined
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stoppedBy) process.exit(128 + os.constants.signals[signal])
+      if (stoppedBy) process.exit(signalExitCode(os.constants.signals[signal]))
       stoppedBy = signal
       process.stderr.write('\nStopping after the rows in progress (Ctrl-C again to stop at once)…\n')
       interruption.abort()
@@ -102,16 +113,16 @@ const importCommand = async (args: string[]): Promise<number> => {
       })
       progress.stop()
       if (!outcome.ok) return exitCodes.dataError
+      // A signal from here on lets the result file be written whole.
+      await writeResults(out, outcome.rows)
       if (outcome.interrupted) {
         const { done, failed, total } = outcome.counts
         process.stderr.write(
-          `Interrupted: ${done + failed} of ${total} rows final (${done} registered, ${failed} not). ` +
+          `Interrupted: ${done + failed} of ${total} rows final (${done} registered, ${failed} not), listed in ${out}. ` +
             'Run the same command again to finish the rest; nothing will be created twice.\n',
         )
-        return 128 + os.constants.signals[stoppedBy ?? 'SIGINT']
+        return signalExitCode(os.constants.signals[stoppedBy ?? 'SIGINT'])
       }
-      // A signal from here on lets the result file be written whole.
-      await writeResults(out, outcome.rows)
       const failed = outcome.rows.filter((row) => row.state !== 'completed').length
       process.stdout.write(
         `${outcome.rows.length - failed} of ${outcome.rows.length} rows registered; ${failed} did not. Results: ${out}\n`,
@@ -124,28 +135,16 @@ const importCommand = async (args: string[]): Promise<number> => {
   })
 }
 
-const registerCommand = async (args: string[]): Promise<number> => {
-  const { values } = parseArgs({
-    args,
-    options: {
-      email: { type: 'string' },
-      name: { type: 'string' },
-      organisation: { type: 'string' },
-      role: { type: 'string', multiple: true },
-      'trust-id': { type: 'string' },
-    },
-  })
-  if (!values.email || !values.name || !values.organisation || !values.role?.length) {
-    process.stderr.write(usersUsage)
-    return exitCodes.usage
-  }
+/** `flip-users users register`: one registration, as POST /api/step/users. */
+export const runRegister: Run<typeof usersRegisterOptions> = async (values) => {
   const roleNames = values.role.join(';')
   const row = [values.email, values.name, values.organisation, roleNames, values['trust-id'] ?? '']
   const csv = stringify([['email', 'name', 'organisation', 'roles', 'trustId'], row])
   return withCliContainer({ jobs: true, whileServing }, async (deps) => {
     const parsed = parseImportFile(csv, await createRolesRepository(deps.db).list())
     if (!parsed.ok) {
-      for (const problem of parsed.problems) process.stderr.write(`${problem.message}\n`)
+      for (const problem of parsed.problems)
+        process.stderr.write(`flip-users users register: ${problem.message}\n`)
       return exitCodes.dataError
     }
     try {
@@ -164,17 +163,8 @@ const registerCommand = async (args: string[]): Promise<number> => {
       return exitCodes.ok
     } catch (error) {
       if (!isAppError(error)) throw error
-      process.stderr.write(`${error.detail}\n`)
+      process.stderr.write(`flip-users users register: ${error.detail}\n`)
       return error.kind === 'Conflict' ? exitCodes.dataError : exitCodes.failure
     }
   })
-}
-
-/** `flip-users users import|register`. */
-export const usersCommand = async (args: string[]): Promise<number> => {
-  const [sub, ...rest] = args
-  if (sub === 'import') return importCommand(rest)
-  if (sub === 'register') return registerCommand(rest)
-  process.stderr.write(usersUsage)
-  return sub === undefined || sub === 'help' ? exitCodes.ok : exitCodes.usage
 }

@@ -16,7 +16,8 @@ import { type ImportProblem, parseImportFile } from './parse-import-file.js'
 
 /** A row's final word, as written to the result file. */
 export interface FinalRow {
-  row: number
+  /** The row's line in the file (the header is line 1). */
+  line: number
   email: string
   registrationId: string | null
   state: string
@@ -27,8 +28,11 @@ export interface FinalRow {
 export type ImportOutcome =
   | { ok: false; problems: ImportProblem[] }
   | { ok: true; interrupted: false; rows: FinalRow[] }
-  /** Stopped by `signal` before every row was final; the same file again finishes the rest. */
-  | { ok: true; interrupted: true; counts: ImportCounts }
+  /**
+   * Stopped by `signal` before every row was final; `rows` are those that are (in file order).
+   * The same file again finishes the rest.
+   */
+  | { ok: true; interrupted: true; counts: ImportCounts; rows: FinalRow[] }
 
 const failureDetail = (registration: Registration): string | null => {
   try {
@@ -101,7 +105,7 @@ export const importFile = async (
         // Refused before anything was recorded (e.g. a trust that does not exist).
         const detail = refused.detail ?? 'not registered'
         finals.set(row, {
-          row,
+          line: parsed.lines[row - 1]!,
           email: input.email,
           registrationId: null,
           state: 'failed',
@@ -116,7 +120,7 @@ export const importFile = async (
         pending++
       } else {
         finals.set(row, {
-          row,
+          line: parsed.lines[row - 1]!,
           email: input.email,
           registrationId: registration.id,
           state: registration.state,
@@ -131,7 +135,10 @@ export const importFile = async (
     if (pending === 0) break
     // Counted from the database, so the operator is told what is final, not what answered first.
     // Pending rows are durable registrations: the background (or the next run) finishes them.
-    if (options.signal?.aborted) return { ok: true, interrupted: true, counts: tally }
+    if (options.signal?.aborted) {
+      const rows = [...finals.entries()].sort(([a], [b]) => a - b).map(([, final]) => final)
+      return { ok: true, interrupted: true, counts: tally, rows }
+    }
     await sleep(options.pollMs ?? 1_000, undefined, { signal: options.signal }).catch(() => {})
   }
   return { ok: true, interrupted: false, rows: parsed.rows.map((_, index) => finals.get(index + 1)!) }

@@ -13,6 +13,7 @@ describe('reading a user-import file', () => {
     )
     expect(parsed).toEqual({
       ok: true,
+      lines: [2, 3],
       rows: [
         {
           email: 'ada@example.org',
@@ -39,18 +40,18 @@ describe('reading a user-import file', () => {
   })
 
   it.each([
-    ['an empty file', '', [{ row: 0, message: 'the file is empty' }]],
-    ['a header and no rows', `${header}\n`, [{ row: 0, message: 'the file has a header but no rows' }]],
+    ['an empty file', '', [{ line: 1, message: 'the file is empty' }]],
+    ['a header and no rows', `${header}\n`, [{ line: 1, message: 'the file has a header but no rows' }]],
     [
       'a wrong header',
       'mail,name,org,roles\nx@y.org,X,O,Viewer\n',
-      [{ row: 0, message: expect.stringMatching(/^the header must be/) }],
+      [{ line: 1, message: expect.stringMatching(/^the header must be/) }],
     ],
   ])('refuses %s', (_label, text, problems) => {
     expect(parseImportFile(text, roles)).toEqual({ ok: false, problems })
   })
 
-  it('lists every problem with its row: unknown roles, bad fields, duplicates inside the file, bad quoting', () => {
+  it('lists every problem at its line in the file: unknown roles, bad fields, duplicates inside the file, bad quoting', () => {
     const text = [
       header,
       'a@example.org,A,Org,Nope',
@@ -63,11 +64,29 @@ describe('reading a user-import file', () => {
     expect(parsed.ok).toBe(false)
     const problems = parsed.ok ? [] : parsed.problems
     expect(problems).toEqual([
-      { row: 1, message: 'unknown role "Nope"' },
-      { row: 2, message: expect.stringMatching(/^email: /) },
-      { row: 3, message: 'duplicate email A@example.org (also row 1)' },
-      { row: 4, message: expect.stringMatching(/^name: /) },
-      { row: 5, message: expect.stringMatching(/^malformed CSV: /) },
+      { line: 2, message: 'unknown role "Nope"' },
+      { line: 3, message: expect.stringMatching(/^email: /) },
+      { line: 4, message: 'duplicate email A@example.org (also line 2)' },
+      { line: 5, message: expect.stringMatching(/^name: /) },
+      { line: 6, message: expect.stringMatching(/^malformed CSV: /) },
     ])
+  })
+
+  it('reports a single data row of the wrong width as that, not as a file without rows', () => {
+    expect(parseImportFile(`${header}\nx@example.org,X,Org\n`, roles)).toEqual({
+      ok: false,
+      problems: [{ line: 2, message: '3 fields where the header has 4' }],
+    })
+  })
+
+  it('numbers rows by the line they start on, past blank lines and quoted line breaks', () => {
+    const text = `${header}\n\na@example.org,"Ada\nLovelace",Org,Wizard\nb@example.org,Bob,Org,Nope\n`
+    expect(parseImportFile(text, roles)).toEqual({
+      ok: false,
+      problems: [
+        { line: 3, message: 'unknown role "Wizard"' },
+        { line: 5, message: 'unknown role "Nope"' },
+      ],
+    })
   })
 })

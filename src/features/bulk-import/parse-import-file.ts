@@ -9,15 +9,28 @@ import { RegisterUserBody } from '../register-user/register-user.schemas.js'
 export const IMPORT_COLUMNS = ['email', 'name', 'organisation', 'roles'] as const
 const OPTIONAL_COLUMNS = ['trustId']
 
-/** One problem in an import file; `row` counts data rows from 1 (the header is row 0). */
+/** One problem in an import file, at its line in the file (the header is line 1). */
 export interface ImportProblem {
-  row: number
+  line: number
   message: string
 }
 
-export type ParsedImport = { ok: true; rows: RegisterUserInput[] } | { ok: false; problems: ImportProblem[] }
+export type ParsedImport =
+  | {
+      ok: true
+      rows: RegisterUserInput[]
+      /** Each row's line in the file (where its record starts), for every message about it. */
+      lines: number[]
+    }
+  | { ok: false; problems: ImportProblem[] }
 
 const checkRow = Compile(RegisterUserBody)
+
+/** How many columns the header (the first record) has, for a row of another width. */
+const headerWidth = (text: string): number => {
+  const [header] = parse(text, { bom: true, to_line: 1, relax_quotes: true }) as string[][]
+  return header?.length ?? 0
+}
 
 /**
  * Reads a user-import CSV (`email,name,organisation,roles[,trustId]`, roles by name or id,
@@ -25,8 +38,8 @@ const checkRow = Compile(RegisterUserBody)
  * registered: a file with any problem yields all of its problems and no rows.
  */
 export const parseImportFile = (text: string, roles: readonly Role[]): ParsedImport => {
-  // A malformed record (a stray quote, a wrong column count) is reported at its row and parsing
-  // goes on, so one run lists every problem in the file. Rows are numbered by line (header = 0).
+  // A malformed record (a stray quote, a wrong column count) is reported at its line and parsing
+  // goes on, so one run lists every problem in the file. Lines count from 1 (the header).
   const malformed: ImportProblem[] = []
   let parsedRecords: { record: string[]; info: { lines: number } }[]
   try {
@@ -37,26 +50,36 @@ export const parseImportFile = (text: string, roles: readonly Role[]): ParsedImp
       info: true,
       skip_records_with_error: true,
       on_skip: (error) => {
-        const row = Math.max(1, Number((error as { lines?: number } | undefined)?.lines ?? 2) - 1)
+        if (!error) return
+        const line = Math.max(1, Number((error as { lines?: number }).lines ?? 2))
         // One broken quote can trip the parser twice on the same record: report it once.
-        if (error && !malformed.some((problem) => problem.row === row))
-          malformed.push({
-            row,
-            message: `malformed CSV: ${error.message}`,
-          })
+        if (malformed.some((problem) => problem.line === line)) return
+        const fields = (error as { record?: unknown }).record
+        malformed.push({
+          line,
+          message:
+            error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && Array.isArray(fields)
+              ? `${fields.length} fields where the header has ${headerWidth(text)}`
+              : `malformed CSV: ${error.message}`,
+        })
       },
     }) as unknown as { record: string[]; info: { lines: number } }[]
   } catch (error) {
     const { lines, message } = error as { lines?: number; message: string }
     return {
       ok: false,
-      problems: [{ row: Math.max(0, (lines ?? 1) - 1), message: `malformed CSV: ${message}` }],
+      problems: [{ line: Math.max(1, lines ?? 1), message: `malformed CSV: ${message}` }],
     }
   }
   const records = parsedRecords.map((parsed) => parsed.record)
-  const rowOf = (index: number) => parsedRecords[index + 1]!.info.lines - 1
+  // csv-parse counts lines up to a record's end; a quoted field may span lines, so step back over
+  // the line breaks inside the record to the line it starts on.
+  const lineOf = (index: number) => {
+    const { record, info } = parsedRecords[index + 1]!
+    return info.lines - record.reduce((breaks, field) => breaks + (field.match(/\n/g)?.length ?? 0), 0)
+  }
   const [header, ...data] = records
-  if (!header) return { ok: false, problems: [{ row: 0, message: 'the file is empty' }] }
+  if (!header) return { ok: false, problems: [{ line: 1, message: 'the file is empty' }] }
   const expected = [...IMPORT_COLUMNS, ...OPTIONAL_COLUMNS]
   const headerOk =
     header.length >= IMPORT_COLUMNS.length &&
@@ -67,22 +90,24 @@ export const parseImportFile = (text: string, roles: readonly Role[]): ParsedImp
       ok: false,
       problems: [
         {
-          row: 0,
+          line: 1,
           message: `the header must be ${IMPORT_COLUMNS.join(',')}[,trustId]; got ${header.join(',')}`,
         },
       ],
     }
   }
-  if (data.length === 0)
-    return { ok: false, problems: [{ row: 0, message: 'the file has a header but no rows' }] }
+  // A file whose only data rows were malformed has rows: it is reported by them, not as empty.
+  if (data.length === 0 && malformed.length === 0)
+    return { ok: false, problems: [{ line: 1, message: 'the file has a header but no rows' }] }
 
   const byName = new Map(roles.map((role) => [role.name.toLowerCase(), role.id]))
   const byId = new Set(roles.map((role) => role.id))
   const problems: ImportProblem[] = [...malformed]
   const rows: RegisterUserInput[] = []
+  const lines: number[] = []
   const firstRowOf = new Map<string, number>()
   data.forEach((record, index) => {
-    const row = rowOf(index)
+    const line = lineOf(index)
     const [email = '', name = '', organisation = '', roleList = '', trustId = ''] = record
     const roleIds: string[] = []
     for (const token of roleList
@@ -92,20 +117,21 @@ export const parseImportFile = (text: string, roles: readonly Role[]): ParsedImp
       const id =
         isUuid(token) && byId.has(token.toLowerCase()) ? token.toLowerCase() : byName.get(token.toLowerCase())
       if (id) roleIds.push(id)
-      else problems.push({ row, message: `unknown role "${token}"` })
+      else problems.push({ line, message: `unknown role "${token}"` })
     }
     const input = { email, name, organisation, roles: roleIds, ...(trustId ? { trustId } : {}) }
     for (const error of checkRow.Errors(input)) {
       const field = error.instancePath.replace(/^\//, '').split('/')[0] || 'row'
-      problems.push({ row, message: `${field}: ${error.message}` })
+      problems.push({ line, message: `${field}: ${error.message}` })
     }
     const key = normaliseEmail(email)
     const earlier = firstRowOf.get(key)
     if (earlier !== undefined)
-      problems.push({ row, message: `duplicate email ${email} (also row ${earlier})` })
-    else firstRowOf.set(key, row)
+      problems.push({ line, message: `duplicate email ${email} (also line ${earlier})` })
+    else firstRowOf.set(key, line)
     rows.push({ email, name, organisation, roles: roleIds, trustId: trustId || null })
+    lines.push(line)
   })
-  problems.sort((a, b) => a.row - b.row)
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, rows }
+  problems.sort((a, b) => a.line - b.line)
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, rows, lines }
 }
