@@ -2,6 +2,7 @@ import path from 'node:path'
 import { type Static, Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { parseWebOrigin, uniqueOrigins } from './domain/web-origin.js'
+import { EmailAddress } from './http/email-address.schema.js'
 
 const booleanWords = '^(true|false|1|0|yes|no|on|off)$'
 const positiveInteger = '^(?!0+$)[0-9]{1,7}$'
@@ -51,7 +52,7 @@ export const Environment = Type.Object({
   SERVICE_REPLICAS: Type.Optional(
     Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'a whole number of processes (1–9999)' }),
   ),
-  FLIP_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email', description: 'an email address' })),
+  FLIP_ADMIN_EMAIL: Type.Optional(EmailAddress({ description: 'an email address' })),
   ENFORCE_MFA: Type.Optional(Type.String({ pattern: booleanWords, description: 'true or false' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(

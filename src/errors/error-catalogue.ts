@@ -43,6 +43,7 @@ export const errorCatalogue = {
   'idp.throttled': 'Throttled',
   'idp.unavailable': 'Transient',
   'idp.ambiguous': 'Ambiguous',
+  'idp.invalid_input': 'Unprocessable',
   'idp.failed': 'Internal',
   'database.unavailable': 'Transient',
   'registration.not_found': 'NotFound',

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
+import { EmailAddress } from '../../http/email-address.schema.js'
 
-const Email = Type.String({ format: 'email', maxLength: 320 })
 const FullName = Type.String({ minLength: 1, maxLength: 255 })
 const Reason = Type.String({ minLength: 1, maxLength: 2000 })
 export const AccessRequestStatus = Type.Union([
@@ -12,7 +12,7 @@ export const AccessRequestStatus = Type.Union([
 /** FLIP's `IAccessRequest`: camelCase, with the snake_case names also accepted (pydantic aliases). */
 export const AccessRequestBody = Type.Object(
   {
-    email: Email,
+    email: EmailAddress(),
     fullName: Type.Optional(FullName),
     full_name: Type.Optional(FullName),
     reasonForAccess: Type.Optional(Reason),

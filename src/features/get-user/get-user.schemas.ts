@@ -1,7 +1,8 @@
 import { Type } from 'typebox'
+import { EmailAddress } from '../../http/email-address.schema.js'
 
 export const LookupQuerystring = Type.Object({
-  email: Type.String({ format: 'email', maxLength: 320 }),
+  email: EmailAddress(),
 })
 
 /** FLIP's `ProjectMemberLookup`: name and organisation deliberately absent. */

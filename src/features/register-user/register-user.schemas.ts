@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { EmailAddress } from '../../http/email-address.schema.js'
 
 const Uuid = Type.String({ format: 'uuid' })
 const NullableUuid = Type.Union([Uuid, Type.Null()])
@@ -6,7 +7,7 @@ const NullableUuid = Type.Union([Uuid, Type.Null()])
 /** FLIP's `IRegisterUser`. `trustId` and FLIP's python name `trust_id` are both accepted. */
 export const RegisterUserBody = Type.Object(
   {
-    email: Type.String({ format: 'email', maxLength: 254 }),
+    email: EmailAddress(),
     name: Type.String({ minLength: 1, maxLength: 255 }),
     organisation: Type.String({ minLength: 1, maxLength: 255 }),
     roles: Type.Array(Uuid, { maxItems: 50 }),

@@ -25,6 +25,10 @@ export const toAppError = (error: unknown, fallback: () => AppError): AppError =
         return appError('idp.unavailable', 'The identity provider is unavailable; please try again.', {
           cause: error,
         })
+      case 'InvalidInput':
+        // The provider refused what the caller sent (its message is client-safe by contract): the
+        // caller's to fix, on a read as on a write, never a 500.
+        return appError('idp.invalid_input', error.message, { cause: error })
       case 'Ambiguous':
         return appError(
           'idp.ambiguous',

@@ -11,6 +11,7 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../../config.js'
+import { isEmailAddress } from '../../domain/email.js'
 import { canonicalUuid, isUuid } from '../../domain/ids.js'
 import { IdentityProviderError } from '../identity-errors.js'
 import type { IdentityProvider, IdentityUser } from '../identity-provider.js'
@@ -19,8 +20,6 @@ import { type CognitoOperation, translateCognitoError } from './cognito-errors.j
 
 // One @, a dot in the domain, no spaces. Quotes and backslashes are refused outright because an
 // address travels inside a ListUsers filter string (`email = "…"`), as FLIP refuses them.
-const emailPattern = /^[^\s@"\\]+@[^\s@"\\]+\.[^\s@"\\]+$/
-
 /** The fields of Cognito's UserType and AdminGetUser's answer that a user is read from. */
 interface CognitoUserRecord {
   Username?: string | undefined
@@ -87,7 +86,7 @@ export const createCognitoIdentityProvider = (cognito: CognitoConfig): IdentityP
 
   const requireEmail = (email: string): string => {
     const trimmed = email.trim()
-    if (!emailPattern.test(trimmed)) throw invalid('Invalid email address format')
+    if (!isEmailAddress(trimmed)) throw invalid('Invalid email address format')
     return trimmed
   }
 

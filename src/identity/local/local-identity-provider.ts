@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../db/database.js'
 import type { Clock } from '../../domain/clock.js'
-import { normaliseEmail } from '../../domain/email.js'
+import { isEmailAddress, normaliseEmail } from '../../domain/email.js'
 import { isUuid } from '../../domain/ids.js'
 import {
   createLocalIdentitiesRepository,
@@ -14,8 +14,6 @@ import { LOCAL_DEFAULT_PAGE_SIZE, LOCAL_MAX_PAGE_SIZE } from './local-config.js'
 import { translateLocalError } from './local-errors.js'
 
 // Deliberately plain: one @, no spaces or quotes, a dot in the domain. Cognito rejects less.
-const emailPattern = /^[^\s@"\\]+@[^\s@"\\]+\.[^\s@"\\]+$/
-
 const toUser = (row: LocalIdentityRow): IdentityUser => ({
   id: row.id,
   username: row.email,
@@ -44,7 +42,7 @@ export const createLocalIdentityProvider = (deps: { db: Db; clock: Clock }): Ide
   }
 
   const requireEmail = (email: string) => {
-    if (!emailPattern.test(email.trim()))
+    if (!isEmailAddress(email.trim()))
       throw new IdentityProviderError('InvalidInput', 'Invalid email address format')
   }
 
