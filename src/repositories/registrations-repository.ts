@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/database.js'
 import { registration, registrationEvent } from '../db/schema/index.js'
 import { type RegistrationState, workableStates } from '../domain/registration-state.js'
@@ -19,7 +19,6 @@ export type NewRegistration = Pick<
 >
 
 export const ACTIVE_EMAIL_CONSTRAINT = 'uq_registration_active_email'
-export const IDEMPOTENCY_KEY_CONSTRAINT = 'uq_registration_idempotency_key'
 
 /** Fields a transition may change besides the state. */
 export type RegistrationPatch = Partial<
@@ -53,23 +52,39 @@ export class StaleRegistrationError extends Error {
   }
 }
 
+/**
+ * A CTE appending one event for each registration row the CTE named `source` returns (none when
+ * it returns none), so a statement writes a state and its event together.
+ */
+const eventOf = (
+  db: Db,
+  source: SQL,
+  from: RegistrationState | null,
+  to: RegistrationState,
+  actor: string,
+  reason: string,
+) =>
+  db.$with('logged', {}).as(sql`
+    INSERT INTO ${registrationEvent} (registration_id, from_state, to_state, actor, reason)
+    SELECT id, ${from}::text, ${to}::text, ${actor}::text, ${reason}::text FROM ${source}`)
+
 export const createRegistrationsRepository = (db: Db) => ({
-  /** Writes the intent in state `pending`, with its first event, in one transaction. */
+  /**
+   * Writes the intent in state `pending` with its first event: one statement, so the row and
+   * its event commit together (or not at all) without a transaction round trip.
+   */
   async insert(row: NewRegistration, actor: string): Promise<Registration> {
-    return db.transaction(async (tx) => {
-      const [inserted] = await tx
+    const inserted = db.$with('inserted').as(
+      db
         .insert(registration)
         .values({ ...row, state: 'pending' })
-        .returning()
-      await tx.insert(registrationEvent).values({
-        registrationId: inserted!.id,
-        fromState: null,
-        toState: 'pending',
-        actor,
-        reason: 'registration requested',
-      })
-      return inserted as Registration
-    })
+        .returning(),
+    )
+    const [created] = await db
+      .with(inserted, eventOf(db, sql`inserted`, null, 'pending', actor, 'registration requested'))
+      .select()
+      .from(inserted)
+    return created as Registration
   },
 
   async findById(id: string): Promise<Registration | undefined> {
@@ -164,24 +179,28 @@ export const createRegistrationsRepository = (db: Db) => ({
   },
 
   /**
-   * Moves the registration from `from` to `to` and appends the event, atomically. Call it on a
-   * transaction when other writes must commit with it.
+   * Moves the registration from `from` to `to` and appends the event in ONE statement (a
+   * data-modifying CTE): the state and its event commit together or not at all, whether `db` is
+   * the pool or a transaction (on a transaction it commits with the other writes; nothing here
+   * opens a transaction of its own, so PGlite's single connection is never asked twice).
    * @throws StaleRegistrationError when the registration is no longer in `from`
    */
   async transition(id: string, transition: Transition): Promise<Registration> {
+    const moved = db.$with('moved').as(
+      db
+        .update(registration)
+        .set({ ...transition.patch, state: transition.to, updatedAt: sql`now()` })
+        .where(and(eq(registration.id, id), eq(registration.state, transition.from)))
+        .returning(),
+    )
     const [row] = await db
-      .update(registration)
-      .set({ ...transition.patch, state: transition.to, updatedAt: sql`now()` })
-      .where(and(eq(registration.id, id), eq(registration.state, transition.from)))
-      .returning()
+      .with(
+        moved,
+        eventOf(db, sql`moved`, transition.from, transition.to, transition.actor, transition.reason),
+      )
+      .select()
+      .from(moved)
     if (!row) throw new StaleRegistrationError(id, transition.from)
-    await db.insert(registrationEvent).values({
-      registrationId: id,
-      fromState: transition.from,
-      toState: transition.to,
-      actor: transition.actor,
-      reason: transition.reason,
-    })
     return row as Registration
   },
 
@@ -220,6 +239,26 @@ export const createRegistrationsRepository = (db: Db) => ({
         ),
       )
       .orderBy(asc(registration.updatedAt))
+      .limit(limit)
+    return rows as Registration[]
+  },
+
+  /**
+   * Workable registrations whose lease ran out without being released: a live worker always
+   * releases its lease, so these were held by a process that died (or stalled past its lease).
+   */
+  async findLapsedLeases(limit: number): Promise<Registration[]> {
+    const rows = await db
+      .select()
+      .from(registration)
+      .where(
+        and(
+          inArray(registration.state, [...workableStates]),
+          isNotNull(registration.leaseOwner),
+          lt(registration.leaseUntil, sql`now()`),
+        ),
+      )
+      .orderBy(asc(registration.leaseUntil))
       .limit(limit)
     return rows as Registration[]
   },

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../../src/db/database.js'
 
+const faultyTables = ['user_role', 'user_profile', 'local_identity', 'registration_event'] as const
+export type FaultyTable = (typeof faultyTables)[number]
+
 /**
  * Faults raised by the real database: a trigger on `table` that fails the next `times` inserts
  * with the given SQLSTATE (or sleeps first, to hold a process mid-step). Drivers, Drizzle and
@@ -11,6 +14,7 @@ export const installDatabaseFaults = async (database: Database): Promise<void> =
     CREATE TABLE IF NOT EXISTS test_fault (
       table_name text PRIMARY KEY,
       sqlstate text NOT NULL,
+      from_count bigint NOT NULL DEFAULT 0,
       until_count bigint NOT NULL,
       sleep_seconds integer NOT NULL DEFAULT 0
     )`)
@@ -18,10 +22,12 @@ export const installDatabaseFaults = async (database: Database): Promise<void> =
   await database.db.execute(sql`CREATE SEQUENCE IF NOT EXISTS test_fault_fired`)
   await database.db.execute(sql`
     CREATE OR REPLACE FUNCTION test_fault_raise() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE f test_fault%ROWTYPE;
+    DECLARE f test_fault%ROWTYPE; n bigint;
     BEGIN
       SELECT * INTO f FROM test_fault WHERE table_name = TG_TABLE_NAME;
-      IF FOUND AND nextval('test_fault_fired') <= f.until_count THEN
+      IF NOT FOUND THEN RETURN NEW; END IF;
+      n := nextval('test_fault_fired');
+      IF n > f.from_count AND n <= f.until_count THEN
         IF f.sleep_seconds > 0 THEN PERFORM pg_sleep(f.sleep_seconds); END IF;
         IF f.sqlstate <> '00000' THEN
           RAISE EXCEPTION 'injected fault on %', TG_TABLE_NAME USING ERRCODE = f.sqlstate;
@@ -29,7 +35,7 @@ export const installDatabaseFaults = async (database: Database): Promise<void> =
       END IF;
       RETURN NEW;
     END $$`)
-  for (const table of ['user_role', 'user_profile', 'local_identity']) {
+  for (const table of faultyTables) {
     await database.db.execute(sql.raw(`DROP TRIGGER IF EXISTS test_fault_${table} ON ${table}`))
     await database.db.execute(
       sql.raw(
@@ -39,19 +45,25 @@ export const installDatabaseFaults = async (database: Database): Promise<void> =
   }
 }
 
-/** The next `times` inserts into `table` fail with `sqlstate` ('00000': only sleep). */
+/**
+ * The next `times` inserts into `table` fail with `sqlstate` ('00000': only sleep), after letting
+ * `skip` through. Inserts are counted on one sequence across every table with a fault set, so
+ * `skip` is exact when only `table` has one.
+ */
 export const injectDatabaseFault = async (
   database: Database,
-  table: 'user_role' | 'user_profile' | 'local_identity',
+  table: FaultyTable,
   sqlstate: string,
   times: number,
   sleepSeconds = 0,
+  skip = 0,
 ): Promise<void> => {
   await database.db.execute(sql`
-    INSERT INTO test_fault (table_name, sqlstate, until_count, sleep_seconds)
-    VALUES (${table}, ${sqlstate}, (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END + ${times} FROM test_fault_fired), ${sleepSeconds})
-    ON CONFLICT (table_name) DO UPDATE SET sqlstate = excluded.sqlstate, until_count = excluded.until_count,
-      sleep_seconds = excluded.sleep_seconds`)
+    WITH fired AS (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS n FROM test_fault_fired)
+    INSERT INTO test_fault (table_name, sqlstate, from_count, until_count, sleep_seconds)
+    SELECT ${table}, ${sqlstate}, n + ${skip}, n + ${skip} + ${times}, ${sleepSeconds} FROM fired
+    ON CONFLICT (table_name) DO UPDATE SET sqlstate = excluded.sqlstate, from_count = excluded.from_count,
+      until_count = excluded.until_count, sleep_seconds = excluded.sleep_seconds`)
 }
 
 export const clearDatabaseFaults = async (database: Database): Promise<void> => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
-import { isUniqueViolation } from '../../db/pg-errors.js'
+import { isTransientDbError, isUniqueViolation } from '../../db/pg-errors.js'
 import { normaliseEmail } from '../../domain/email.js'
 import { isWorkable } from '../../domain/registration-state.js'
 import { appError } from '../../errors/error-catalogue.js'
@@ -10,7 +10,6 @@ import type { JobQueue } from '../../jobs/job-queue.js'
 import {
   ACTIVE_EMAIL_CONSTRAINT,
   createRegistrationsRepository,
-  IDEMPOTENCY_KEY_CONSTRAINT,
   type Registration,
 } from '../../repositories/registrations-repository.js'
 import { resolveRoleGrants } from '../shared/resolve-role-grants.js'
@@ -65,6 +64,25 @@ const advanceInline = async (deps: RegisterUserDeps, registration: Registration,
   return current
 }
 
+/**
+ * The insert, retried like a step on a transient database failure (a serialization failure,
+ * a lost connection): nothing was written, since the row and its first event are one statement.
+ */
+const insertRetrying = async (
+  deps: RegisterUserDeps,
+  insert: () => Promise<Registration>,
+): Promise<Registration> => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await insert()
+    } catch (error) {
+      if (!isTransientDbError(error) || attempt >= INLINE_RETRY_DELAYS_MS.length) throw error
+      deps.log.warn({ err: error }, 'recording the registration failed transiently; retrying')
+      await sleep(INLINE_RETRY_DELAYS_MS[attempt])
+    }
+  }
+}
+
 const replay = (registration: Registration, requestHash: string): RegistrationOutcome => {
   if (registration.requestHash !== requestHash) {
     throw appError(
@@ -100,23 +118,28 @@ export const registerUser = async (
 
   let registration: Registration
   try {
-    registration = await registrations.insert(
-      {
-        email: input.email.trim(),
-        emailNormalised: normaliseEmail(input.email),
-        name: input.name,
-        organisation: input.organisation,
-        roleIds: input.roles,
-        trustId: input.trustId,
-        requestedBy: caller.id,
-        idempotencyKey: idempotencyKey ?? null,
-        requestHash,
-      },
-      caller.id,
+    registration = await insertRetrying(deps, () =>
+      registrations.insert(
+        {
+          email: input.email.trim(),
+          emailNormalised: normaliseEmail(input.email),
+          name: input.name,
+          organisation: input.organisation,
+          roleIds: input.roles,
+          trustId: input.trustId,
+          requestedBy: caller.id,
+          idempotencyKey: idempotencyKey ?? null,
+          requestHash,
+        },
+        caller.id,
+      ),
     )
   } catch (error) {
-    if (idempotencyKey !== undefined && isUniqueViolation(error, IDEMPOTENCY_KEY_CONSTRAINT)) {
-      // A concurrent request with the same key won the insert: answer as its replay.
+    if (idempotencyKey !== undefined && isUniqueViolation(error)) {
+      // A concurrent request with the same key won the insert: answer as its replay. Which
+      // unique index PostgreSQL names is not the key's to decide (it checks the active-email
+      // index first, and the winner holds that too), so the key is looked up whichever fired.
+      // The violation is raised only once the winner has committed, so this read sees it.
       const winner = await registrations.findByIdempotencyKey(caller.id, idempotencyKey)
       if (winner) return replay(winner, requestHash)
     }
@@ -134,6 +157,11 @@ export const registerUser = async (
             : {}),
         },
       )
+    }
+    if (isTransientDbError(error)) {
+      throw appError('database.unavailable', 'The database is temporarily unavailable; try again', {
+        cause: error,
+      })
     }
     throw error
   }
