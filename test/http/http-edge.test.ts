@@ -140,6 +140,11 @@ describe.each(databaseTargets())('the HTTP edge on $kind', (target) => {
         expect(list.statusCode).toBe(200)
         expect(list.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'")
         expect(list.headers['x-frame-options']).toBe('DENY')
+        for (const url of ['/api/no-such-route', '/api/health']) {
+          const other = await s.t.app.inject({ method: 'GET', url })
+          expect(other.headers['x-content-type-options'], url).toBe('nosniff')
+          expect(other.headers['cache-control'], url).toBe('no-store')
+        }
       })
 
       it('keeps the OpenAPI page working under its own policy, which still refuses framing', async () => {
