@@ -1,12 +1,25 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { openPglite, pgliteDirectoryOf } from '../../src/db/open-pglite.js'
 import { openTestPostgres } from '../support/test-database.js'
-import { ensureBuilt, printedAdminToken, runCli, startServe } from './cli-process.js'
+import { ensureBuilt, printedAdminToken, type RunningServe, runCli, startServe } from './cli-process.js'
 
 const getRoles = (url: string, token: string) =>
   fetch(`${url}/api/roles`, { headers: { authorization: `Bearer ${token}` } })
+
+/** stdout is for machines: every line a JSON log record, none of the banner. */
+const expectOnlyJsonOnStdout = (server: RunningServe) => {
+  const lines = server.stdout().split('\n').filter(Boolean)
+  expect(lines.length).toBeGreaterThan(0)
+  for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow()
+  expect(server.stderr()).toContain(`flip-users is listening on ${server.url}`)
+}
+
+const disabledTokenLine = (email: string) =>
+  `flip-users token: the account ${email} is disabled — an administrator can enable it again (PUT /api/users/{id} with {"disabled": false})\n`
 
 describe('flip-users serve, embedded (PGlite + local identity provider)', () => {
   let dataDir: string
@@ -18,12 +31,12 @@ describe('flip-users serve, embedded (PGlite + local identity provider)', () => 
     await rm(dataDir, { recursive: true, force: true })
   })
 
-  it('starts on a fresh data directory, prints a working admin token, owns the directory, and stops cleanly', async () => {
+  it('starts on a fresh data directory, prints a working admin token on stderr, owns the directory, and stops cleanly', async () => {
     const env = { DATA_DIR: dataDir }
-    const server = await startServe(env)
+    const server = await startServe({ ...env, LOG_LEVEL: 'info' })
     try {
-      const token = printedAdminToken(server.output())
-      expect(server.output()).toContain(`curl -H "Authorization: Bearer ${token}" ${server.url}/api/roles`)
+      const token = printedAdminToken(server.stderr())
+      expect(server.stderr()).toContain(`curl -H "Authorization: Bearer ${token}" ${server.url}/api/roles`)
       const roles = await getRoles(server.url, token)
       expect(roles.status).toBe(200)
       expect(
@@ -33,8 +46,9 @@ describe('flip-users serve, embedded (PGlite + local identity provider)', () => 
       ).toEqual(['Admin', 'Researcher', 'Trust Admin', 'Viewer'])
 
       const second = await runCli(['serve'], { ...env, PORT: '0' })
+      expectOnlyJsonOnStdout(server)
       expect(second.code).toBe(75)
-      expect(second.stderr).toContain(`The data directory ${dataDir} is in use by another flip-users process`)
+      expect(second.stderr).toContain(`the data directory ${dataDir} is in use by another flip-users process`)
 
       const tokenWhileRunning = await runCli(['token', '--email', 'admin@flip.local'], env)
       expect(tokenWhileRunning.code).toBe(75)
@@ -60,22 +74,46 @@ describe('flip-users serve, embedded (PGlite + local identity provider)', () => 
   it('refuses a token for an address that has no identity', async () => {
     const result = await runCli(['token', '--email', 'nobody@example.org'], { DATA_DIR: dataDir })
     expect(result.code).toBe(66)
-    expect(result.stderr).toContain('No user with email nobody@example.org')
+    expect(result.stderr).toBe(
+      'flip-users token: no user with email nobody@example.org — check the address\n',
+    )
+  })
+
+  it('refuses a token for a disabled identity in one line, exit 77', async () => {
+    const database = await openPglite(pgliteDirectoryOf(dataDir))
+    try {
+      await database.db.execute(
+        sql`UPDATE local_identity SET enabled = false WHERE email_normalised = 'admin@flip.local'`,
+      )
+    } finally {
+      await database.close()
+    }
+    const result = await runCli(['token', '--email', 'admin@flip.local'], { DATA_DIR: dataDir })
+    expect(result).toEqual({ code: 77, stdout: '', stderr: disabledTokenLine('admin@flip.local') })
   })
 })
 
 describe.skipIf(!inject('postgresUrl'))('flip-users serve on PostgreSQL', () => {
-  it('mints a token with the CLI while the server runs and serves /api/roles with it', async () => {
+  it('says how to mint a token instead of printing one, mints it with the CLI while the server runs, and serves /api/roles with it', async () => {
     await ensureBuilt()
     const database = await openTestPostgres()
     try {
       const env = { DATABASE_URL: database.url, FLIP_ADMIN_EMAIL: 'ops@example.org' }
-      const server = await startServe(env)
+      const server = await startServe({ ...env, LOG_LEVEL: 'info' })
       try {
+        expect(server.stderr()).toContain('npx flip-users token --email ops@example.org')
+        expect(server.output()).not.toContain('Admin token for')
         const minted = await runCli(['token', '--email', 'ops@example.org'], env)
         expect(minted.code).toBe(0)
         expect((await getRoles(server.url, minted.stdout.trim())).status).toBe(200)
         expect((await getRoles(server.url, 'not-a-token')).status).toBe(401)
+        expectOnlyJsonOnStdout(server)
+
+        await database.db.execute(
+          sql`UPDATE local_identity SET enabled = false WHERE email_normalised = 'ops@example.org'`,
+        )
+        const refused = await runCli(['token', '--email', 'ops@example.org'], env)
+        expect(refused).toEqual({ code: 77, stdout: '', stderr: disabledTokenLine('ops@example.org') })
       } finally {
         server.child.kill('SIGTERM')
       }
