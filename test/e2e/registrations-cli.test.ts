@@ -206,7 +206,7 @@ describe.skipIf(inject('postgresUrl') === undefined)(
       expect(await registrations.findById(id)).toMatchObject({ state: 'pending', leaseOwner: null })
     })
 
-    it('says a registration held by a process that is gone waits for its lease, naming when it expires', async () => {
+    it('says a registration held by a process that is gone waits for its lease, naming when it expires, for retry and abandon', async () => {
       const registrations = createRegistrationsRepository(database.db)
       const { id } = await record(uniqueEmail('stale-lease'))
       // A worker on this host whose process has exited, holding the lease for ten more minutes.
@@ -224,6 +224,13 @@ describe.skipIf(inject('postgresUrl') === undefined)(
           `It is held until ${until} by a worker that is not answering (worker, pid ${gone} on ${os.hostname()}); it will be picked up after ${until}.\n`,
       )
       expect(stdout).not.toContain('is working on it')
+
+      const abandon = await run('registrations', 'abandon', id)
+      expect(abandon).toEqual({
+        code: 75,
+        stdout: '',
+        stderr: `flip-users registrations abandon: registration ${id} is held until ${until} by a worker that is not answering (worker, pid ${gone} on ${os.hostname()}) — run this again after ${until}\n`,
+      })
     })
 
     it('says when a lease held elsewhere expires when it cannot tell whether the holder is alive', async () => {

@@ -11,7 +11,10 @@ import {
   retryRegistration,
 } from '../../features/operate-registrations/operate-registrations.js'
 import { getRegistration } from '../../features/register-user/get-registration.js'
-import type { Registration } from '../../repositories/registrations-repository.js'
+import {
+  createRegistrationsRepository,
+  type Registration,
+} from '../../repositories/registrations-repository.js'
 import { withCliContainer } from '../cli-container.js'
 import type { registrationsListOptions } from '../command-specs.js'
 import { type NoOptions, type Run, UsageError } from '../command-table.js'
@@ -114,23 +117,61 @@ export const runShow: Run<NoOptions> = (_values, positionals) => {
   })
 }
 
+interface LeaseView {
+  until: string
+  /** false: the holder is gone; true: it is alive; undefined: this process cannot tell. */
+  alive: boolean | undefined
+  who: string
+}
+
 /**
  * Who holds a registration this command could not claim, truthfully: embedded, this process owns
  * the data directory, so a held lease was left by a process that is gone; on PostgreSQL the
  * holder's pid is checked when it ran on this host. Either way the lease's expiry is when another
  * worker picks the registration up.
  */
-const describeHolder = (registration: Registration, embedded: boolean): string => {
-  const until = registration.leaseUntil?.toISOString()
-  if (!until) return 'Another process was working on it a moment ago; it will carry on from there.'
+const leaseOf = (registration: Registration, embedded: boolean): LeaseView | undefined => {
+  if (!registration.leaseUntil) return undefined
   const holder = leaseHolderOf(registration.leaseOwner)
-  const alive = embedded ? false : holder ? isHolderAlive(holder) : undefined
-  const who = holder ? ` (${holder.actor}, pid ${holder.pid} on ${holder.host})` : ''
+  return {
+    until: registration.leaseUntil.toISOString(),
+    alive: embedded ? false : holder ? isHolderAlive(holder) : undefined,
+    who: holder ? ` (${holder.actor}, pid ${holder.pid} on ${holder.host})` : '',
+  }
+}
+
+const describeHolder = (registration: Registration, embedded: boolean): string => {
+  const lease = leaseOf(registration, embedded)
+  if (!lease) return 'Another process was working on it a moment ago; it will carry on from there.'
+  const { until, alive, who } = lease
   if (alive === false)
     return `It is held until ${until} by a worker that is not answering${who}; it will be picked up after ${until}.`
   if (alive === true)
     return `Another process${who} is working on it right now (lease until ${until}); it will carry on from there.`
   return `It is held until ${until} by another worker${who}; if that worker has stopped, it will be picked up after ${until}.`
+}
+
+/** An abandon refused because the registration is leased: say by whom and until when. */
+const heldFailure = async (deps: Deps, id: string, error: unknown): Promise<unknown> => {
+  if (!isAppError(error) || error.code !== 'registration.in_flight' || !isUuid(id)) return error
+  const registration = await createRegistrationsRepository(deps.db).findById(id)
+  const lease = registration && leaseOf(registration, deps.database.kind === 'pglite')
+  if (!lease) return error
+  const { until, alive, who } = lease
+  const holder =
+    alive === false
+      ? `a worker that is not answering${who}`
+      : alive === true
+        ? `a process that is working on it${who}`
+        : `another worker${who}`
+  return new CliFailure(
+    'busy',
+    `registration ${id} is held until ${until} by ${holder}`,
+    `run this again after ${until}`,
+    {
+      cause: error,
+    },
+  )
 }
 
 const describeOutcome = ({ registration, advanced, queued }: OperatorOutcome, embedded: boolean) => {
@@ -157,7 +198,7 @@ const operate = (id: string, action: typeof retryRegistration | typeof abandonRe
       process.stdout.write(`${describeOutcome(outcome, deps.database.kind === 'pglite').join('\n')}\n`)
       return outcome.registration.state === 'needs_attention' ? exitCodes.failure : exitCodes.ok
     } catch (error) {
-      throw asFailure(error, id)
+      throw asFailure(await heldFailure(deps, id, error), id)
     }
   })
 
