@@ -28,7 +28,8 @@ const csvOf = (rows: number): string =>
   ].join('\n')
 
 interface ResultRow {
-  row: string
+  /** The row's line in the import file (the header is line 1). */
+  line: string
   email: string
   state: string
   user_id: string
