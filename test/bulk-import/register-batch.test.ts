@@ -52,6 +52,7 @@ describe.each(databaseTargets())('POST /api/step/users/batch on $kind', (target)
         email: a,
         state: 'completed',
         user_id: expect.any(String),
+        registration_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         detail: null,
       })
       expect(results[2].detail).toMatch(/^Invalid role\(s\): /)

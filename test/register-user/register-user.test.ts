@@ -40,8 +40,10 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
         organisation: 'Example Org',
         roles: [RESEARCHER_ROLE_ID, VIEWER_ROLE_ID],
         trust_id: null,
+        registration_id: expect.any(String),
       })
       const footprint = await footprintOf(database(), email)
+      expect(footprint.registrations[0]!.id).toBe(created.registration_id)
       expect(footprint.identities).toEqual([created.user_id])
       expect(footprint.grants.sort()).toEqual([RESEARCHER_ROLE_ID, VIEWER_ROLE_ID].sort())
       expect(footprint.profiles).toBe(1)

@@ -43,7 +43,7 @@ const resultOf = async (
     return {
       ...base,
       status: outcome.status,
-      registrationId: outcome.status === 202 ? outcome.body.registration_id : null,
+      registrationId: outcome.body.registration_id,
       state: outcome.status === 201 ? 'completed' : outcome.body.state,
       userId: outcome.body.user_id,
       detail: null,

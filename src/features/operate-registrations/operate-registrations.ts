@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { Deps } from '../../container.js'
 import { isUuid } from '../../domain/ids.js'
 import { isFinal, isWorkable, type RegistrationState } from '../../domain/registration-state.js'
@@ -15,8 +14,9 @@ import {
 import { advanceRegistration } from '../register-user/register-user.saga.js'
 import { isOurs } from '../register-user/steps/create-identity-user.js'
 import { toAppError } from '../shared/identity-failures.js'
+import { leaseOwnerId } from './lease-holder.js'
 
-/** The actor recorded on every transition an operator causes. */
+/** The actor recorded on every transition an operator causes from the CLI (HTTP: the caller's id). */
 export const OPERATOR = 'operator'
 
 export type OperateRegistrationsDeps = Pick<Deps, 'db' | 'idp' | 'clock' | 'log' | 'saga'> & {
@@ -86,12 +86,17 @@ const changedMeanwhile = (registrationId: string, cause: unknown) =>
  * needs_attention → compensating with a fresh compensation budget. Nobody else moves a
  * registration out of needs_attention, so no lease is needed: the conditional transition is enough.
  */
-const reopenCompensation = async (deps: Pick<Deps, 'db'>, registration: Registration, reason: string) => {
+const reopenCompensation = async (
+  deps: Pick<Deps, 'db'>,
+  registration: Registration,
+  reason: string,
+  actor: string,
+) => {
   try {
     await createRegistrationsRepository(deps.db).transition(registration.id, {
       from: 'needs_attention',
       to: 'compensating',
-      actor: OPERATOR,
+      actor,
       reason,
       patch: { compensationAttempts: 0 },
     })
@@ -105,8 +110,9 @@ const reopenCompensation = async (deps: Pick<Deps, 'db'>, registration: Registra
 const advanceNow = async (
   deps: OperateRegistrationsDeps,
   registrationId: string,
+  actor: string,
 ): Promise<OperatorOutcome> => {
-  const result = await advanceRegistration(deps, deps.saga, registrationId, OPERATOR)
+  const result = await advanceRegistration(deps, deps.saga, registrationId, actor)
   if (!result.registration) throw appError('registration.not_found', `No registration ${registrationId}`)
   const queued = isWorkable(result.registration.state) && deps.jobs !== undefined
   if (queued) await deps.jobs!.enqueueRegistration(registrationId, BACKGROUND_DELAY_SECONDS)
@@ -125,11 +131,12 @@ const advanceNow = async (
 export const retryRegistration = async (
   deps: OperateRegistrationsDeps,
   registrationId: string,
+  actor: string = OPERATOR,
 ): Promise<OperatorOutcome> => {
   const registration = await findOperable(deps, registrationId, 'retry')
   if (registration.state === 'needs_attention')
-    await reopenCompensation(deps, registration, 'retry requested by an operator')
-  return advanceNow(deps, registrationId)
+    await reopenCompensation(deps, registration, 'retry requested by an operator', actor)
+  return advanceNow(deps, registrationId, actor)
 }
 
 /**
@@ -164,14 +171,14 @@ const userOurCreateMade = async (
 export const ABANDON_SETTLE_SECONDS = 60
 
 /** The operator's decision for a registration whose lease this process holds. */
-const abandonClaimed = async (deps: OperateRegistrationsDeps, registration: Registration) => {
+const abandonClaimed = async (deps: OperateRegistrationsDeps, registration: Registration, actor: string) => {
   const registrations = createRegistrationsRepository(deps.db)
   const reason = 'abandoned by an operator'
   const compensateWith = (patch: RegistrationPatch, why = reason) =>
     registrations.transition(registration.id, {
       from: registration.state,
       to: 'compensating',
-      actor: OPERATOR,
+      actor,
       reason: why,
       patch: { ...patch, compensationAttempts: 0, failureDetail: reason },
     })
@@ -179,7 +186,7 @@ const abandonClaimed = async (deps: OperateRegistrationsDeps, registration: Regi
     registrations.transition(registration.id, {
       from: 'pending',
       to: 'failed',
-      actor: OPERATOR,
+      actor,
       reason: why,
       patch: { errorCode, errorDetail },
     })
@@ -204,6 +211,8 @@ const abandonClaimed = async (deps: OperateRegistrationsDeps, registration: Regi
           state: registration.state,
           retryAfterSeconds: seconds,
         },
+        // Over HTTP, the same wait as a Retry-After header.
+        retryAfterSeconds: seconds,
       },
     )
   }
@@ -234,13 +243,14 @@ const abandonClaimed = async (deps: OperateRegistrationsDeps, registration: Regi
 export const abandonRegistration = async (
   deps: OperateRegistrationsDeps,
   registrationId: string,
+  actor: string = OPERATOR,
 ): Promise<OperatorOutcome> => {
   const registration = await findOperable(deps, registrationId, 'abandon')
   if (registration.state === 'needs_attention') {
-    await reopenCompensation(deps, registration, 'abandoned by an operator')
+    await reopenCompensation(deps, registration, 'abandoned by an operator', actor)
   } else if (registration.state !== 'compensating') {
     const registrations = createRegistrationsRepository(deps.db)
-    const owner = `${OPERATOR}:${randomUUID()}`
+    const owner = leaseOwnerId(actor)
     const claimed = await registrations.claim(registrationId, owner, deps.saga.leaseSeconds)
     if (!claimed) {
       const now = await findOperable(deps, registrationId, 'abandon')
@@ -251,11 +261,11 @@ export const abandonRegistration = async (
       )
     }
     try {
-      const moved = await abandonClaimed(deps, claimed)
+      const moved = await abandonClaimed(deps, claimed, actor)
       if (!isWorkable(moved.state)) return { registration: moved, advanced: true, queued: false }
     } finally {
       await registrations.release(registrationId, owner)
     }
   }
-  return advanceNow(deps, registrationId)
+  return advanceNow(deps, registrationId, actor)
 }

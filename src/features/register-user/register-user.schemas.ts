@@ -31,6 +31,8 @@ export const RegisteredUser = Type.Object({
   organisation: Type.String(),
   roles: Type.Array(Uuid),
   trust_id: NullableUuid,
+  /** Ours, not FLIP's: the registration behind the answer (FLIP's UI ignores unknown keys). */
+  registration_id: Uuid,
 })
 
 /** 202: the same body, with the registration the service is finishing in the background. */

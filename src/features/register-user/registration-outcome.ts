@@ -14,7 +14,7 @@ const dto = (registration: Registration) => ({
 })
 
 export type RegistrationOutcome =
-  | { status: 201; body: ReturnType<typeof dto> & { user_id: string } }
+  | { status: 201; body: ReturnType<typeof dto> & { user_id: string; registration_id: string } }
   | {
       status: 202
       location: string
@@ -38,7 +38,11 @@ export const outcomeOf = (registration: Registration): RegistrationOutcome => {
   const userId = registration.userId ?? ''
   switch (registration.state) {
     case 'completed':
-      return { status: 201, body: { ...dto(registration), user_id: userId } }
+      // registration_id is additive: FLIP's UI ignores keys it does not know.
+      return {
+        status: 201,
+        body: { ...dto(registration), user_id: userId, registration_id: registration.id },
+      }
     case 'pending':
     case 'identity_created':
       return {
