@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConfigError } from '../../src/config.js'
+import { createContainer, type Deps } from '../../src/container.js'
 import { ADMIN_ROLE_ID, VIEWER_ROLE_ID } from '../../src/domain/roles.js'
+import { buildApp } from '../../src/http/build-app.js'
 import { describeAppClientOrigins } from '../../src/identity/cognito/cognito-app-client.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
 import { EMULATOR_REGION, useCognitoLocal } from '../support/cognito-local.js'
 import { bearer } from '../support/factories.js'
-import { createTestApp, type TestApp } from '../support/test-app.js'
+import { createTestApp, silentLog, type TestApp, testConfig } from '../support/test-app.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 
 /** The callback and logout URLs of FLIP's UI app client, as an operator might have entered them. */
@@ -116,10 +119,38 @@ describe.each(databaseTargets())('the HTTP edge with AUTH_BACKEND=cognito on $ki
       }
     })
 
-    it('refuses to start the HTTP app, saying what to do, when the app client cannot be read', async () => {
-      const failure = createTestApp(database(), { env: cognitoEnv('nosuchclient123') })
-      await expect(failure).rejects.toBeInstanceOf(IdentityProviderError)
-      await expect(failure).rejects.toThrow(/set CORS_ALLOWED_ORIGINS/)
+    /** The container `env` configures (what CLI commands build too), closed after `use`. */
+    const withContainer = async (env: Record<string, string>, use: (deps: Deps) => Promise<void>) => {
+      const container = await createContainer(testConfig(env), silentLog, {
+        database: { ...database(), close: async () => {} },
+      })
+      try {
+        await use(container.deps)
+      } finally {
+        await container.close()
+      }
+    }
+
+    it('refuses to start the HTTP app as a configuration error, saying what to do, when Cognito refuses to describe the app client', async () => {
+      // The container alone never makes the call: only the HTTP app asks, so CLI commands do not.
+      await withContainer(cognitoEnv('nosuchclient123'), async (deps) => {
+        const failure = buildApp(deps)
+        await expect(failure).rejects.toBeInstanceOf(ConfigError)
+        await expect(failure).rejects.toThrow(
+          /^Invalid configuration: CORS_ALLOWED_ORIGINS is unset and Cognito refused DescribeUserPoolClient for AWS_COGNITO_APP_CLIENT_ID \(ResourceNotFoundException\): set CORS_ALLOWED_ORIGINS/,
+        )
+      })
+    })
+
+    it('refuses to start the HTTP app as a provider outage when Cognito does not answer', async () => {
+      await withContainer(
+        cognitoEnv(uiClientId, { COGNITO_ENDPOINT: 'http://127.0.0.1:1' }),
+        async (deps) => {
+          const failure = buildApp(deps)
+          await expect(failure).rejects.toBeInstanceOf(IdentityProviderError)
+          await expect(failure).rejects.toMatchObject({ reason: 'Unavailable' })
+        },
+      )
     })
 
     it('sorts GET /api/users by email in code-point order when the users come from the pool', async () => {

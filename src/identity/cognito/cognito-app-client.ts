@@ -2,7 +2,7 @@ import {
   CognitoIdentityProviderClient,
   DescribeUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
-import type { CognitoConfig } from '../../config.js'
+import { type CognitoConfig, ConfigError } from '../../config.js'
 import { uniqueOrigins, webOriginOf } from '../../domain/web-origin.js'
 import { IdentityProviderError } from '../identity-errors.js'
 import { cognitoClientConfig } from './cognito-config.js'
@@ -14,9 +14,9 @@ import { translateCognitoError } from './cognito-errors.js'
  * `scheme://host[:port]` with the default port dropped, each once, in that order. URLs that no
  * browser page has an origin for (an app's own scheme) are left out. Read once, at start.
  *
- * @throws IdentityProviderError (its reason from the error table: Unavailable, Throttled,
- *   NotFound for an unknown app client, ProviderError when access is denied), with a message that
- *   says how to do without the call.
+ * @throws IdentityProviderError Unavailable or Throttled when Cognito does not answer;
+ *   ConfigError when it refuses (an unknown app client, no permission), saying how to do without
+ *   the call.
  */
 export const describeAppClientOrigins = async (
   cognito: Pick<
@@ -33,12 +33,20 @@ export const describeAppClientOrigins = async (
       [...(appClient?.CallbackURLs ?? []), ...(appClient?.LogoutURLs ?? [])].map(webOriginOf),
     )
   } catch (error) {
-    const translated = translateCognitoError(error, 'describe app client')
-    throw new IdentityProviderError(
-      translated.reason,
-      'Could not read the Cognito app client (DescribeUserPoolClient) to derive the CORS origins: set CORS_ALLOWED_ORIGINS, or allow cognito-idp:DescribeUserPoolClient',
-      { cause: error },
-    )
+    const { reason } = translateCognitoError(error, 'describe app client')
+    if (reason === 'Unavailable' || reason === 'Throttled') {
+      throw new IdentityProviderError(
+        reason,
+        'Cognito did not answer DescribeUserPoolClient, which derives the CORS origins while CORS_ALLOWED_ORIGINS is unset',
+        { cause: error },
+      )
+    }
+    // An unknown app client or a missing permission: the deployment's to fix, like any other
+    // configuration error, and the operator reads it at start (the exception name helps there).
+    const name = error instanceof Error ? error.name : 'an error'
+    throw new ConfigError([
+      `CORS_ALLOWED_ORIGINS is unset and Cognito refused DescribeUserPoolClient for AWS_COGNITO_APP_CLIENT_ID (${name}): set CORS_ALLOWED_ORIGINS, or check the app client id and allow cognito-idp:DescribeUserPoolClient`,
+    ])
   } finally {
     client.destroy()
   }
