@@ -114,7 +114,7 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
     })
   }, 120_000)
 
-  it('stops at a row boundary on Ctrl-C, releases the database at once, and the same command finishes', async () => {
+  it('stops at a row boundary on Ctrl-C, lists the final rows by line in the result file, releases the database at once, and the same command finishes', async () => {
     await withScratchCliDatabase(targetIn, async (dir, target) => {
       const env = { ...target.env, FLIP_ADMIN_EMAIL: 'ops@example.org' }
       const file = path.join(dir, 'users.csv')
@@ -131,8 +131,19 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
       await registeredAtLeast(first, target, 20)
       first.kill('SIGINT')
       expect({ code: await exited, stderr }).toMatchObject({ code: 130 })
-      expect(stderr).toMatch(/Interrupted: \d+ of 300 rows final .*Run the same command again/)
+      const interrupted = /Interrupted: (\d+) of 300 rows final .*Run the same command again/.exec(stderr)
+      expect(interrupted, stderr).not.toBeNull()
       expect(stderr).not.toMatch(/Error/)
+      // The rows that are final are in the result file, each named by its line (header = line 1).
+      const partial = parse(await readFile(path.join(dir, 'users.results.csv'), 'utf8'), {
+        columns: true,
+      }) as { line: string; email: string; state: string }[]
+      expect(partial).toHaveLength(Number(interrupted![1]))
+      expect(partial.length).toBeGreaterThan(0)
+      for (const result of partial) {
+        expect(result.email).toBe(`interrupt.${Number(result.line) - 2}@example.org`)
+        expect(result.state).toBe('completed')
+      }
 
       // No stale lock to wait out: the first run closed its database before exiting.
       const second = await runCli(['users', 'import', file], env)
