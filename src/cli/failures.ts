@@ -47,13 +47,25 @@ const errnoOf = (error: unknown): ErrnoLike | undefined => {
   let current: unknown = error
   for (let depth = 0; current !== null && typeof current === 'object' && depth < 8; depth++) {
     const link = current as ErrnoLike
-    if (typeof link.code === 'string' && /^E[A-Z]+$/.test(link.code)) return link
+    if (typeof link.code === 'string' && /^E[A-Z_]+$/.test(link.code)) return link
     // Node's happy-eyeballs connect reports every address it tried in an AggregateError.
     if (Array.isArray(link.errors) && link.errors.length > 0) return errnoOf(link.errors[0])
     current = link.cause
   }
   return undefined
 }
+
+// A connection that never came up, however the driver wraps it (an AggregateError from Node's
+// happy-eyeballs connect carries one per address tried).
+const connectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
 
 /** `host:port/name` of a PostgreSQL URL, never its password. */
 const databaseLocation = (url: string | undefined): string => {
@@ -137,7 +149,9 @@ export const describeFailure = (error: unknown, context: FailureContext): Failur
       todo: 'stop the process that holds it, or set PORT to a free port (PORT=0 picks one)',
     }
   }
-  if (context.databaseUrl !== undefined && isTransientDbError(error)) {
+  const unreachable =
+    isTransientDbError(error) || (typeof errno?.code === 'string' && connectionCodes.has(errno.code))
+  if (context.databaseUrl !== undefined && unreachable) {
     return {
       kind: 'databaseUnreachable',
       what: `cannot reach ${where} (${typeof errno?.code === 'string' ? errno.code : firstLine(error)})`,
