@@ -17,6 +17,7 @@ import type { Database } from '../db/database.js'
 import type { Clock } from '../domain/clock.js'
 import { AppError } from '../errors/app-error.js'
 import { localKeySource, remoteKeySource } from './key-sources.js'
+import { loadLocalSigningKeys } from './local-signing-keys.js'
 import { cognitoJwksUrl, cognitoTokenRules, localTokenRules, type TokenRules } from './token-rules.js'
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js'
 
@@ -43,6 +44,10 @@ const makeKey = async (kid: string): Promise<SigningKey> => {
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }
   return { kid, privateKey, publicKey, jwks: { keys: [jwk] } }
 }
+
+/** Signed by `key` with a header that names no `kid` at all. */
+const signWithoutKid = (privateKey: CryptoKey | Parameters<SignJWT['sign']>[0], claims: JWTPayload) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(privateKey)
 
 const sign = (key: SigningKey, claims: JWTPayload, header: { kid?: string } = {}) =>
   new SignJWT(claims)
@@ -166,6 +171,18 @@ describe('token verification with local keys', () => {
 
   it('refuses a token that claims a known kid but was signed by another key', async () => {
     const error = await rejectionOf(verifier, await sign(otherKey, localClaims(), { kid: key.kid }))
+    expect(error.kind).toBe('Unauthenticated')
+    expect(error.detail).toBe('Could not validate credentials')
+  })
+
+  it('refuses a token signed by the right key whose header names no kid', async () => {
+    const error = await rejectionOf(verifier, await signWithoutKid(key.privateKey, localClaims()))
+    expect(error.kind).toBe('Unauthenticated')
+    expect(error.detail).toBe('Could not validate credentials')
+  })
+
+  it('refuses a token signed by the right key that names a kid the key set does not hold', async () => {
+    const error = await rejectionOf(verifier, await sign(key, localClaims(), { kid: 'not-in-the-set' }))
     expect(error.kind).toBe('Unauthenticated')
     expect(error.detail).toBe('Could not validate credentials')
   })
@@ -316,6 +333,14 @@ describe('token verification against a remote JWKS', () => {
     expect(jwks.fetches).toBe(2)
   })
 
+  it('refuses a Cognito token without a kid, without fetching the key set', async () => {
+    jwks = await startServer(key.jwks)
+    const verifier = cognitoVerifier(jwks.url)
+    const error = await rejectionOf(verifier, await signWithoutKid(key.privateKey, cognitoClaims()))
+    expect(error.detail).toBe('Could not validate credentials')
+    expect(jwks.fetches).toBe(0)
+  })
+
   it('does not refetch for forged kids while the cooldown lasts', async () => {
     jwks = await startServer(key.jwks)
     const verifier = cognitoVerifier(jwks.url, { cooldownMs: 600_000 })
@@ -364,6 +389,20 @@ describe('token failures over HTTP', () => {
     expect(response.headers['www-authenticate']).toBe('Bearer')
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(response.json()).toMatchObject({ status: 401, detail: 'Token has expired' })
+  })
+
+  it("answers a token signed with the service's own key but no kid with 401", async () => {
+    const admin = await createAdmin(t.deps)
+    const { privateKey } = await loadLocalSigningKeys(database)
+    const now = Math.floor(current.getTime() / 1000)
+    const token = await signWithoutKid(
+      privateKey,
+      localClaims({ sub: admin.id, username: admin.email, iat: now, exp: now + 600 }),
+    )
+    const response = await t.app.inject({ url: '/api/roles', headers: bearer(token) })
+    expect(response.statusCode).toBe(401)
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(response.json()).toMatchObject({ status: 401, detail: 'Could not validate credentials' })
   })
 
   it('answers a token signed by a different key with 401 "Could not validate credentials"', async () => {
