@@ -30,6 +30,9 @@ export const Environment = Type.Object({
   ),
   COGNITO_ENDPOINT: Type.Optional(Type.String({ description: 'an http(s) URL' })),
   COGNITO_ISSUER: Type.Optional(Type.String({ description: 'an http(s) URL' })),
+  COGNITO_DOMAIN: Type.Optional(
+    Type.String({ description: "the Hosted UI's https URL, like https://flip.auth.eu-west-2.amazoncognito.com" }),
+  ),
   COGNITO_TIMEOUT_MS: Type.Optional(
     Type.String({ pattern: positiveInteger, description: 'milliseconds (> 0)' }),
   ),
@@ -84,6 +87,8 @@ export interface CognitoConfig {
   appClientId: string
   endpoint: string | undefined
   issuer: string
+  /** COGNITO_DOMAIN: the Hosted UI's base URL; set, the console signs in there (PKCE). */
+  hostedUiDomain?: string | undefined
   /** Unset means the adapter's defaults (cognito-config.ts). */
   timeoutMs?: number | undefined
   connectTimeoutMs?: number | undefined
@@ -200,6 +205,8 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
   if (env.DATABASE_URL !== undefined && !isUrl(env.DATABASE_URL, ['postgres:', 'postgresql:'])) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL')
   }
+  if (env.COGNITO_DOMAIN !== undefined && !isUrl(env.COGNITO_DOMAIN, ['https:']))
+    problems.push("COGNITO_DOMAIN must be the Hosted UI's https URL")
   for (const name of ['COGNITO_ENDPOINT', 'COGNITO_ISSUER'] as const) {
     const value = env[name]
     if (value !== undefined && !isUrl(value, ['http:', 'https:']))
@@ -225,6 +232,7 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
         /\/+$/,
         '',
       ),
+      hostedUiDomain: env.COGNITO_DOMAIN?.replace(/\/+$/, ''),
       timeoutMs: optionalNumber(env.COGNITO_TIMEOUT_MS),
       connectTimeoutMs: optionalNumber(env.COGNITO_CONNECT_TIMEOUT_MS),
       rateCreate: optionalNumber(env.COGNITO_RATE_CREATE),
