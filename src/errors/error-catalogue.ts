@@ -54,6 +54,7 @@ export const errorCatalogue = {
   'registration.rolled_back': 'Internal',
   'registration.rollback_failed': 'Internal',
   'registration.not_workable': 'Conflict',
+  'console.code_invalid': 'Unauthenticated',
   'internal.unexpected': 'Internal',
 } as const satisfies Record<string, ErrorKind>
 

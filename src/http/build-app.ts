@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Deps } from '../container.js'
 import { submitAccessRequestRoute } from '../features/access-requests/submit-access-request.route.js'
 import { triageAccessRequestsRoutes } from '../features/access-requests/triage-access-requests.route.js'
+import { consoleRoutes } from '../features/console/console.route.js'
 import { deleteUserRoute } from '../features/delete-user/delete-user.route.js'
 import { getUserRoutes } from '../features/get-user/get-user.route.js'
 import { healthRoutes } from '../features/health/health.route.js'
@@ -113,6 +114,7 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   await app.register(triageAccessRequestsRoutes(deps))
   await app.register(mfaRoutes(deps))
   if (deps.localTokens) await app.register(jwksRoute(deps.localTokens.jwks))
+  await app.register(consoleRoutes(deps))
 
   return app
 }

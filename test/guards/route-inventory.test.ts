@@ -9,6 +9,11 @@ const PUBLIC_ROUTES = [
   'GET /.well-known/jwks.json',
   'GET /api/health',
   'GET /api/ready',
+  // The console's page and files (its data calls carry a token), and the one-time link's exchange.
+  'GET /console',
+  'GET /console/:asset',
+  'GET /console/config.json',
+  'POST /api/console/sessions',
   'POST /api/users/access',
 ]
 
@@ -27,7 +32,7 @@ describe('route inventory', () => {
     await database.close()
   })
 
-  it('marks only health, readiness, JWKS, the docs and the access request as public', () => {
+  it('marks only health, readiness, JWKS, the docs, the console page and the access request as public', () => {
     const marked = t.app.routeInventory.filter((route) => route.public && !isDocs(route.url))
     expect(marked.map((route) => `${route.method} ${route.url}`).sort()).toEqual([...PUBLIC_ROUTES].sort())
     expect(
