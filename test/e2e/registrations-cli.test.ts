@@ -7,12 +7,14 @@ import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Database } from '../../src/db/database.js'
+import { migrateAndSeed } from '../../src/db/migrate.js'
+import { openPglite, pgliteDirectoryOf } from '../../src/db/open-pglite.js'
 import { normaliseEmail } from '../../src/domain/email.js'
 import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import { createRegistrationsRepository } from '../../src/repositories/registrations-repository.js'
 import { uniqueEmail } from '../support/factories.js'
 import { openTestPostgres } from '../support/test-database.js'
-import { ensureBuilt } from './cli-process.js'
+import { ensureBuilt, runCli } from './cli-process.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const cli = path.join(root, 'dist/cli/main.js')
@@ -247,3 +249,52 @@ describe.skipIf(inject('postgresUrl') === undefined)(
     })
   },
 )
+
+describe('flip-users registrations retry, embedded', () => {
+  it('says a leased registration is held by a worker that is not answering: the data directory has one owner, so its holder is gone', async () => {
+    await ensureBuilt()
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'flip-users-cli-'))
+    try {
+      const database = await openPglite(pgliteDirectoryOf(dataDir))
+      let id = ''
+      let until = ''
+      try {
+        await migrateAndSeed(database)
+        const registrations = createRegistrationsRepository(database.db)
+        const requester = randomUUID()
+        const email = uniqueEmail('embedded-lease')
+        ;({ id } = await registrations.insert(
+          {
+            email,
+            emailNormalised: normaliseEmail(email),
+            name: 'Test User',
+            organisation: 'Example Org',
+            roleIds: [RESEARCHER_ROLE_ID],
+            trustId: null,
+            requestedBy: requester,
+            idempotencyKey: null,
+            requestHash: 'e2e',
+          },
+          requester,
+        ))
+        // Even a holder whose pid is alive (this test's own) cannot be working on it: embedded,
+        // the command owns the data directory, so whoever left the lease has no database.
+        await database.db.execute(
+          sql`UPDATE registration SET lease_owner = ${`worker:${os.hostname()}:${process.pid}:${randomUUID()}`},
+              lease_until = now() + interval '10 minutes' WHERE id = ${id}`,
+        )
+        until = (await registrations.findById(id))!.leaseUntil!.toISOString()
+      } finally {
+        await database.close()
+      }
+      const { code, stdout } = await runCli(['registrations', 'retry', id], { DATA_DIR: dataDir })
+      expect(code).toBe(0)
+      expect(stdout).toBe(
+        `Registration ${id} is now pending.\n` +
+          `It is held until ${until} by a worker that is not answering (worker, pid ${process.pid} on ${os.hostname()}); it will be picked up after ${until}.\n`,
+      )
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  }, 120_000)
+})
