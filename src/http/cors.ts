@@ -1,11 +1,17 @@
 import cors from '@fastify/cors'
 import type { FastifyInstance } from 'fastify'
 
-/** What FLIP's web UI sends: its bearer token, JSON bodies, and the registration's idempotency key. */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key']
+/**
+ * What FLIP's web UI sends: its bearer token, JSON bodies, and the registration's idempotency key;
+ * and the request id a client may choose (SPEC §3).
+ */
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id']
 
-/** Readable by the UI's scripts: where a registration lives (202), how long to wait (429, 503). */
-export const CORS_EXPOSED_HEADERS = ['Location', 'Retry-After']
+/**
+ * Readable by the UI's scripts: where a registration lives (202), how long to wait (429, 503), and
+ * the request id to quote when reporting a problem.
+ */
+export const CORS_EXPOSED_HEADERS = ['Location', 'Retry-After', 'X-Request-Id']
 
 export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 
