@@ -47,6 +47,9 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
     // Graceful shutdown: stop accepting, let in-flight requests finish, then close.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A URL the router cannot decode (e.g. %ED%A0%80, a surrogate's bytes) is a 400 like any
+    // other bad input, answered as problem+json by the one error handler.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
     // Every path answers the same with a trailing slash (FLIP's FastAPI redirects to it; FLIP's own
     // test posts to /api/step/users/): /api/users/ is the list, not /api/users/{userId} with ''.
     routerOptions: { ignoreTrailingSlash: true },

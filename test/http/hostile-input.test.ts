@@ -256,6 +256,11 @@ describe.each(databaseTargets())('hostile input on $kind', (target) => {
       })
     })
 
+    it('answers a path the router cannot decode (a surrogate’s bytes) with 400 problem+json', async () => {
+      const body = await expectRefused(await send({ method: 'GET', url: '/api/users/%ED%A0%80' }), 400)
+      expect(body.code).toBe('request.malformed')
+    })
+
     describe("an identity provider's InvalidInput on a read is a 4xx, never a 500", () => {
       const invalid = () => new IdentityProviderError('InvalidInput', 'Invalid email address format')
 
