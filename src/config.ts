@@ -66,6 +66,9 @@ export const Environment = Type.Object({
   REGISTRATION_LEASE_SECONDS: Type.Optional(
     Type.String({ pattern: '^[1-9][0-9]{0,4}$', description: 'whole seconds (1–99999)' }),
   ),
+  REGISTRATION_SWEEP_SECONDS: Type.Optional(
+    Type.String({ pattern: '^[1-9][0-9]{0,4}$', description: 'whole seconds (1–99999)' }),
+  ),
   REGISTRATION_COMPENSATION_ATTEMPTS: Type.Optional(
     Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'a whole number (1–999)' }),
   ),
@@ -123,7 +126,7 @@ export interface Config {
   /** Public access requests accepted per client address per hour; unset means the route's default. */
   accessRequestsPerHour?: number | undefined
   /** Saga tuning; unset fields take the saga's defaults. */
-  registration: { leaseSeconds?: number; compensationBudget?: number }
+  registration: { leaseSeconds?: number; compensationBudget?: number; sweepSeconds?: number }
 }
 
 /** Thrown when the environment is unusable; its message names every bad variable on one line. */
@@ -265,6 +268,7 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     corsAllowedOrigins,
     registration: {
       ...(env.REGISTRATION_LEASE_SECONDS ? { leaseSeconds: Number(env.REGISTRATION_LEASE_SECONDS) } : {}),
+      ...(env.REGISTRATION_SWEEP_SECONDS ? { sweepSeconds: Number(env.REGISTRATION_SWEEP_SECONDS) } : {}),
       ...(env.REGISTRATION_COMPENSATION_ATTEMPTS
         ? { compensationBudget: Number(env.REGISTRATION_COMPENSATION_ATTEMPTS) }
         : {}),

@@ -14,6 +14,7 @@ import { openPglite, pgliteDirectoryOf } from './db/open-pglite.js'
 import { openPostgres } from './db/open-postgres.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { defaultSagaOptions, type SagaOptions } from './features/register-user/saga-context.js'
+import { type AccountStatusGate, createAccountStatusGate } from './http/account-status-gate.js'
 import { describeAppClientOrigins } from './identity/cognito/cognito-app-client.js'
 import { COGNITO_QUOTA_OF, cognitoRates } from './identity/cognito/cognito-config.js'
 import { createCognitoIdentityProvider } from './identity/cognito/cognito-identity-provider.js'
@@ -32,6 +33,8 @@ export interface Deps {
   idp: IdentityProvider
   permissions: PermissionChecker
   verifier: TokenVerifier
+  /** Whether a caller's account is enabled; one per process, so a disable here holds at once. */
+  accountStatus: AccountStatusGate
   /** `local` backend only: the service signs its own tokens and publishes their keys. */
   localTokens: { issuer: LocalTokenIssuer; jwks: JSONWebKeySet } | undefined
   /**
@@ -159,6 +162,11 @@ export const createContainer = async (
       idp,
       permissions,
       verifier,
+      // `local` reads its own table per request (one indexed query), so a disable holds at once.
+      accountStatus: createAccountStatusGate(
+        { idp, clock },
+        { ttlSeconds: config.authBackend === 'local' ? 0 : config.accountStatusCacheSeconds },
+      ),
       localTokens,
       allowedWebOrigins: allowedWebOriginsOf(config),
       jobs,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Caller, TokenVerifier } from '../auth/token-verifier.js'
 import { appError } from '../errors/error-catalogue.js'
+import type { AccountStatusGate } from './account-status-gate.js'
 import type { MfaGate } from './mfa-gate.js'
 
 declare module 'fastify' {
@@ -38,19 +39,22 @@ export const isMfaExemptRoute = (config: { mfaExempt?: boolean } | undefined): b
 
 /**
  * Authenticates every route unless it opts out, so a new route cannot be left open by
- * forgetting a hook. Runs at `onRequest`, before the body is parsed or any handler runs. With an
- * MFA gate (ENFORCE_MFA), every authenticated route but the exempt one also needs an enrolled
- * second factor, checked after the token and before any permission check.
+ * forgetting a hook. Runs at `onRequest`, before the body is parsed or any handler runs. After the
+ * token, the caller's account must be enabled (a disabled account has no authority, on every
+ * authenticated route). With an MFA gate (ENFORCE_MFA), every authenticated route but the exempt
+ * one also needs an enrolled second factor. Both run before any permission check.
  */
 export const registerAuthentication = (
   app: FastifyInstance,
   verifier: TokenVerifier,
+  accountStatus: AccountStatusGate,
   mfaGate?: MfaGate,
 ): void => {
   app.decorate('mfaGate', mfaGate)
   app.addHook('onRequest', async (request) => {
     if (request.is404 || isPublicRoute(request.routeOptions.config, request.routeOptions.url)) return
     request.caller = await verifier.verify(bearerToken(request))
+    await accountStatus.check(request.caller)
     if (mfaGate && !isMfaExemptRoute(request.routeOptions.config)) await mfaGate.check(request.caller)
   })
 }

@@ -42,6 +42,20 @@ export interface IdentityProvider {
   /** @throws NotFound, Throttled, Unavailable, ProviderError */
   setEnabled(username: string, enabled: boolean): Promise<void>
 
+  /**
+   * Whether the account may sign in, read strongly (Cognito: AdminGetUser `Enabled`). Read fresh
+   * on every call: caching is the caller's decision.
+   * @throws NotFound, Throttled, Unavailable, ProviderError
+   */
+  isEnabled(username: string): Promise<boolean>
+
+  /**
+   * Ends every session of the user (Cognito: AdminUserGlobalSignOut, which revokes its refresh
+   * tokens). Access tokens already issued stay valid until they expire.
+   * @throws NotFound, Throttled, Unavailable, ProviderError
+   */
+  signOut(username: string): Promise<void>
+
   /** One page of the directory, ordered stably. @throws Throttled, Unavailable, ProviderError */
   listUsers(options?: { limit?: number; nextToken?: string }): Promise<IdentityPage>
 

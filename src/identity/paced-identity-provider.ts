@@ -77,6 +77,8 @@ export const createPacedIdentityProvider = <Category extends string>(
     deleteUser: (username) => paced('deleteUser', () => inner.deleteUser(username)),
     setEnabled: (username, enabled) => paced('setEnabled', () => inner.setEnabled(username, enabled)),
     listUsers: (listOptions) => paced('listUsers', () => inner.listUsers(listOptions)),
+    isEnabled: (username) => paced('isEnabled', () => inner.isEnabled(username)),
+    signOut: (username) => paced('signOut', () => inner.signOut(username)),
     isMfaEnabled: (username) => paced('isMfaEnabled', () => inner.isMfaEnabled(username)),
     resetMfa: (username) => paced('resetMfa', () => inner.resetMfa(username)),
   }

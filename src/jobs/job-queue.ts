@@ -10,6 +10,11 @@ export interface JobQueue {
   workRegistrations(handler: (registrationId: string) => Promise<void>): Promise<void>
   /** Runs `handler` every minute, across all processes once per minute, and once now. */
   workSweeps(handler: () => Promise<void>): Promise<void>
+  /**
+   * Runs `handler` in THIS process every `periodSeconds` (never two runs at once), until `stop`.
+   * Every process runs its own, so the handler must be cheap and safe to run side by side.
+   */
+  workEvery(periodSeconds: number, handler: () => Promise<void>): void
   stop(): Promise<void>
 }
 
@@ -39,9 +44,14 @@ export const startJobQueue = async (
   boss.on('error', (error) => log.error({ err: error }, 'job queue error'))
   await boss.start()
   await boss.createQueue(jobNames.advanceRegistration, {
-    // One queued and one active job per registration: duplicates from the request path and the
-    // sweep collapse into one.
-    policy: 'stately',
+    // At most one QUEUED job per registration (duplicates from the request path and the sweeps
+    // collapse into one), but no limit on active ones: "one worker at a time" is the lease in the
+    // registration's row, not pg-boss. A process killed mid-job leaves its job `active` until it
+    // expires (expireInSeconds); with `stately` that job blocked every new one for the
+    // registration, so recovery waited for the expiry instead of the lease. Now the lease sweep's
+    // job runs as soon as the lease has lapsed, and the dead job, when it expires and is retried,
+    // finds the registration final (or leased) and ends.
+    policy: 'short',
     retryLimit: 1000,
     retryDelay: options.retryDelaySeconds ?? 2,
     retryBackoff: true,
@@ -50,6 +60,8 @@ export const startJobQueue = async (
   })
   await boss.createQueue(jobNames.sweepRegistrations, { policy: 'stately', retryLimit: 0 })
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2
+  const timers = new Set<NodeJS.Timeout>()
+  const running = new Map<NodeJS.Timeout, Promise<void>>()
 
   return {
     async enqueueRegistration(registrationId, delaySeconds) {
@@ -73,7 +85,22 @@ export const startJobQueue = async (
       await boss.schedule(jobNames.sweepRegistrations, '* * * * *')
       await boss.send(jobNames.sweepRegistrations, {}, { singletonKey: 'startup' })
     },
+    workEvery(periodSeconds, handler) {
+      const timer = setInterval(() => {
+        if (running.has(timer)) return
+        const run = handler()
+          .catch((error) => log.error({ err: error }, 'periodic background work failed'))
+          .finally(() => running.delete(timer))
+        running.set(timer, run)
+      }, periodSeconds * 1000)
+      timer.unref()
+      timers.add(timer)
+    },
     async stop() {
+      for (const timer of timers) clearInterval(timer)
+      timers.clear()
+      // A run under way finishes before pg-boss and then the database close under it.
+      await Promise.all(running.values())
       await boss.stop({ graceful: true, timeout: 10_000 })
     },
   }

@@ -16,7 +16,8 @@ export const installDatabaseFaults = async (database: Database): Promise<void> =
       sqlstate text NOT NULL,
       from_count bigint NOT NULL DEFAULT 0,
       until_count bigint NOT NULL,
-      sleep_seconds integer NOT NULL DEFAULT 0
+      sleep_seconds integer NOT NULL DEFAULT 0,
+      probability float8 NOT NULL DEFAULT 1
     )`)
   // A sequence counts fired faults: nextval survives the rollback the fault itself causes.
   await database.db.execute(sql`CREATE SEQUENCE IF NOT EXISTS test_fault_fired`)
@@ -27,7 +28,7 @@ export const installDatabaseFaults = async (database: Database): Promise<void> =
       SELECT * INTO f FROM test_fault WHERE table_name = TG_TABLE_NAME;
       IF NOT FOUND THEN RETURN NEW; END IF;
       n := nextval('test_fault_fired');
-      IF n > f.from_count AND n <= f.until_count THEN
+      IF n > f.from_count AND n <= f.until_count AND random() < f.probability THEN
         IF f.sleep_seconds > 0 THEN PERFORM pg_sleep(f.sleep_seconds); END IF;
         IF f.sqlstate <> '00000' THEN
           RAISE EXCEPTION 'injected fault on %', TG_TABLE_NAME USING ERRCODE = f.sqlstate;
@@ -63,7 +64,24 @@ export const injectDatabaseFault = async (
     INSERT INTO test_fault (table_name, sqlstate, from_count, until_count, sleep_seconds)
     SELECT ${table}, ${sqlstate}, n + ${skip}, n + ${skip} + ${times}, ${sleepSeconds} FROM fired
     ON CONFLICT (table_name) DO UPDATE SET sqlstate = excluded.sqlstate, from_count = excluded.from_count,
-      until_count = excluded.until_count, sleep_seconds = excluded.sleep_seconds`)
+      until_count = excluded.until_count, sleep_seconds = excluded.sleep_seconds, probability = 1`)
+}
+
+/**
+ * From now on, each insert into `table` fails with `sqlstate` with the given probability, until
+ * the faults are cleared: transient faults scattered through a long run.
+ */
+export const injectRandomDatabaseFaults = async (
+  database: Database,
+  table: FaultyTable,
+  sqlstate: string,
+  probability: number,
+): Promise<void> => {
+  await database.db.execute(sql`
+    INSERT INTO test_fault (table_name, sqlstate, from_count, until_count, probability)
+    VALUES (${table}, ${sqlstate}, 0, ${Number.MAX_SAFE_INTEGER}, ${probability})
+    ON CONFLICT (table_name) DO UPDATE SET sqlstate = excluded.sqlstate, from_count = excluded.from_count,
+      until_count = excluded.until_count, sleep_seconds = 0, probability = excluded.probability`)
 }
 
 export const clearDatabaseFaults = async (database: Database): Promise<void> => {

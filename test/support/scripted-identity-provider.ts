@@ -37,6 +37,8 @@ export const scriptIdentityProvider = (inner: IdentityProvider): ScriptedIdentit
     listUsers: 0,
     isMfaEnabled: 0,
     resetMfa: 0,
+    isEnabled: 0,
+    signOut: 0,
   }
 
   const run = async <T>(operation: Operation, forward: () => Promise<T>): Promise<T> => {
@@ -73,5 +75,7 @@ export const scriptIdentityProvider = (inner: IdentityProvider): ScriptedIdentit
     listUsers: (options) => run('listUsers', () => inner.listUsers(options)),
     isMfaEnabled: (username) => run('isMfaEnabled', () => inner.isMfaEnabled(username)),
     resetMfa: (username) => run('resetMfa', () => inner.resetMfa(username)),
+    isEnabled: (username) => run('isEnabled', () => inner.isEnabled(username)),
+    signOut: (username) => run('signOut', () => inner.signOut(username)),
   }
 }

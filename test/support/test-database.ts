@@ -75,6 +75,7 @@ const MUTABLE_TABLES = [
   'user_profile',
   'users_audit',
   'local_identity',
+  'account_status',
   'trust',
   'access_request',
 ]

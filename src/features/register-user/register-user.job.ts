@@ -15,8 +15,15 @@ const SWEEP_BATCH = 500
 
 /**
  * Background completion: a job per registration advances it; a transient failure (or a lease
- * held by someone else) throws, and the engine retries with exponential backoff and jitter. The
- * sweep re-queues workable registrations that nobody holds — those a crash orphaned.
+ * held by someone else) throws, and the engine retries with exponential backoff and jitter.
+ * Two sweeps re-queue what nobody is working on:
+ * - the lease sweep, every `options.sweepSeconds` in every process: registrations whose lease
+ *   lapsed without a release, i.e. a process died (or stalled) holding them. This bounds recovery
+ *   after a crash by the lease plus the sweep period (plus a job poll), whatever pg-boss still
+ *   thinks the dead process's job is doing;
+ * - the full sweep, once a minute across all processes (and at start): every workable registration
+ *   nobody holds, which also covers a job lost between a lease release and its enqueue, and caps
+ *   a long backoff at about a minute.
  */
 export const startRegistrationWorkers = async (deps: SagaDeps, options: SagaOptions, queue: JobQueue) => {
   await queue.workRegistrations(async (registrationId) => {
@@ -31,5 +38,11 @@ export const startRegistrationWorkers = async (deps: SagaDeps, options: SagaOpti
     const orphans = await createRegistrationsRepository(deps.db).findUnclaimedWorkable(SWEEP_BATCH)
     for (const registration of orphans) await queue.enqueueRegistration(registration.id)
     if (orphans.length > 0) deps.log.info({ count: orphans.length }, 'queued unfinished registrations')
+  })
+  queue.workEvery(options.sweepSeconds, async () => {
+    const lapsed = await createRegistrationsRepository(deps.db).findLapsedLeases(SWEEP_BATCH)
+    for (const registration of lapsed) await queue.enqueueRegistration(registration.id)
+    if (lapsed.length > 0)
+      deps.log.info({ count: lapsed.length }, 'queued registrations whose worker stopped holding them')
   })
 }

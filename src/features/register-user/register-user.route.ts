@@ -36,7 +36,7 @@ export const registerUserRoutes =
           response: {
             201: RegisteredUser,
             202: AcceptedRegistration,
-            ...problemResponses(400, 401, 403, 404, 409, 422, 500),
+            ...problemResponses(400, 401, 403, 404, 409, 422, 500, 503),
           },
         },
         preHandler: canManageUsers,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { RegistrationState } from '../../domain/registration-state.js'
+import { isWorkable, type RegistrationState } from '../../domain/registration-state.js'
 import {
   createRegistrationsRepository,
   type Registration,
+  StaleRegistrationError,
 } from '../../repositories/registrations-repository.js'
 import type { SagaDeps, SagaOptions, StepContext, StepResult } from './saga-context.js'
 import { compensate } from './steps/compensate.js'
@@ -60,7 +61,17 @@ export const advanceRegistration = async (
     let registration = claimed
     const ctx: StepContext = { deps, options, actor }
     for (let step = steps[registration.state]; step !== undefined; step = steps[registration.state]) {
-      const result = await step(ctx, registration)
+      let result: StepResult
+      try {
+        result = await step(ctx, registration)
+      } catch (error) {
+        if (!(error instanceof StaleRegistrationError)) throw error
+        // It moved under our lease: a write of ours committed although we saw it fail. Where it
+        // stands now decides; the caller answers from that and the work goes on later.
+        const now = await registrations.findById(registrationId)
+        if (!now) return { registration: undefined, retryLater: false, claimed: true }
+        return { registration: now, retryLater: isWorkable(now.state), claimed: true }
+      }
       registration = result.registration
       if (result.next === 'wait') return { registration, retryLater: true, claimed: true }
     }

@@ -11,9 +11,15 @@ export interface SagaOptions {
    * calls are bounded by their timeouts); a crashed worker's registrations wait this long.
    */
   leaseSeconds: number
+  /**
+   * How often each process looks for registrations whose lease lapsed without a release (a
+   * worker that died): after a crash, another process picks the work up within about
+   * `leaseSeconds + sweepSeconds` (plus one job poll).
+   */
+  sweepSeconds: number
 }
 
-export const defaultSagaOptions: SagaOptions = { compensationBudget: 8, leaseSeconds: 60 }
+export const defaultSagaOptions: SagaOptions = { compensationBudget: 8, leaseSeconds: 60, sweepSeconds: 10 }
 
 export interface StepContext {
   deps: SagaDeps

@@ -2,8 +2,10 @@ import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
 import type { AppError } from '../../errors/app-error.js'
 import { appError, internalError } from '../../errors/error-catalogue.js'
+import { ADMIN_ROLE_ID } from '../../domain/roles.js'
 import { isIdentityError } from '../../identity/identity-errors.js'
 import { toAppError } from '../shared/identity-failures.js'
+import { refuseRemovingLastAdmin } from '../shared/last-admin-guard.js'
 import { type RoleGrants, resolveRoleGrants } from '../shared/resolve-role-grants.js'
 import { writeRoleGrants } from '../shared/write-role-grants.js'
 
@@ -42,9 +44,12 @@ const existenceFailure = (error: unknown, userId: string): AppError => {
 /**
  * FLIP's `set_user_roles`, phase 2 alone: check that the IdP knows the user, check the roles
  * (and the Trust Admin rules), then replace the user's grants and audit "Updated user roles" in
- * one transaction. Trust-scoped grants other than Trust Admin are left alone.
+ * one transaction. Trust-scoped grants other than Trust Admin are left alone. Grants without the
+ * Admin role cannot be given to the last enabled administrator (checked in that transaction,
+ * under the administrators' lock, so two admins demoting each other cannot both succeed).
  *
- * @throws NotFound (`User with ID {id} not found`, trust), Throttled, Transient (IdP: `Could not
+ * @throws Conflict (`Cannot remove the last administrator.`; nothing written), NotFound (`User
+ *   with ID {id} not found`, trust), Throttled, Transient (IdP: `Could not
  *   verify user existence…`; database), BadRequest (`Invalid role(s): …`, Trust Admin rules),
  *   Internal (`Internal server error`)
  */
@@ -60,7 +65,10 @@ export const setUserRoles = async (
   }
   try {
     const grants: RoleGrants = await resolveRoleGrants(deps.db, input.roles, input.trustId)
-    await deps.db.transaction((tx) => writeRoleGrants(tx, input.userId, grants, caller.id))
+    await deps.db.transaction(async (tx) => {
+      if (!grants.globalRoleIds.includes(ADMIN_ROLE_ID)) await refuseRemovingLastAdmin(tx, input.userId)
+      await writeRoleGrants(tx, input.userId, grants, caller.id)
+    })
   } catch (error) {
     throw unexpected(error)
   }

@@ -52,6 +52,8 @@ export const COGNITO_QUOTA_OF = {
   listUsers: 'list', // ListUsers
   deleteUser: 'write', // AdminDeleteUser
   setEnabled: 'write', // AdminEnableUser / AdminDisableUser
+  isEnabled: 'read', // AdminGetUser
+  signOut: 'write', // AdminUserGlobalSignOut
   isMfaEnabled: 'read', // AdminGetUser
   resetMfa: 'write', // AdminSetUserMFAPreference, then AdminUserGlobalSignOut
 } as const satisfies Record<string, CognitoQuota>

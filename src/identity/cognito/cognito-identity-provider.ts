@@ -188,6 +188,20 @@ export const createCognitoIdentityProvider = (cognito: CognitoConfig): IdentityP
       return page.PaginationToken ? { users, nextToken: page.PaginationToken } : { users }
     },
 
+    async isEnabled(username) {
+      const found = await call('get user', username, (c) =>
+        c.send(new AdminGetUserCommand({ ...pool, Username: username })),
+      )
+      // Cognito omits Enabled for users that have never been disabled.
+      return found.Enabled ?? true
+    },
+
+    async signOut(username) {
+      await call('update user', username, (c) =>
+        c.send(new AdminUserGlobalSignOutCommand({ ...pool, Username: username })),
+      )
+    },
+
     async isMfaEnabled(username) {
       const found = await call('fetch MFA state', username, (c) =>
         c.send(new AdminGetUserCommand({ ...pool, Username: username })),

@@ -101,6 +101,21 @@ export const createLocalIdentityProvider = (deps: { db: Db; clock: Clock }): Ide
         return last ? { users, nextToken: last.emailNormalised } : { users }
       }),
 
+    // One read by the unique email index; the auth path makes it on every request.
+    isEnabled: (username) =>
+      attempt('get user', async () => {
+        const row = await identities.findByEmail(normaliseEmail(username))
+        if (!row) throw notFound(username)
+        return row.enabled
+      }),
+
+    // There are no sessions to end: `local` tokens are not tracked, and the service refuses a
+    // disabled account's tokens on every request.
+    signOut: (username) =>
+      attempt('sign out user', async () => {
+        if (!(await identities.findByEmail(normaliseEmail(username)))) throw notFound(username)
+      }),
+
     isMfaEnabled: (username) =>
       attempt('fetch MFA state', async () => {
         const enabled = await mfa.mfaEnabled(normaliseEmail(username))
