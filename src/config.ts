@@ -31,7 +31,9 @@ export const Environment = Type.Object({
   COGNITO_ENDPOINT: Type.Optional(Type.String({ description: 'an http(s) URL' })),
   COGNITO_ISSUER: Type.Optional(Type.String({ description: 'an http(s) URL' })),
   COGNITO_DOMAIN: Type.Optional(
-    Type.String({ description: "the Hosted UI's https URL, like https://flip.auth.eu-west-2.amazoncognito.com" }),
+    Type.String({
+      description: "the Hosted UI's https URL, like https://flip.auth.eu-west-2.amazoncognito.com",
+    }),
   ),
   COGNITO_TIMEOUT_MS: Type.Optional(
     Type.String({ pattern: positiveInteger, description: 'milliseconds (> 0)' }),
@@ -73,8 +75,17 @@ export const Environment = Type.Object({
     Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'a whole number (1–999)' }),
   ),
   LOCAL_TOKEN_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'a token issuer' })),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({
+      pattern: '^[\\x21-\\x7E]{16,}$',
+      description: 'at least 16 printable characters, no spaces',
+    }),
+  ),
   CORS_ALLOWED_ORIGINS: Type.Optional(
     Type.String({ description: 'comma-separated origins like https://flip.example.org' }),
+  ),
+  ACCOUNT_STATUS_CACHE_SECONDS: Type.Optional(
+    Type.String({ pattern: '^[0-9]{1,5}$', description: 'whole seconds (0–99999)' }),
   ),
   ACCESS_REQUESTS_PER_HOUR: Type.Optional(
     Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'a whole number of requests (1–999999)' }),
@@ -123,8 +134,15 @@ export interface Config {
    * derived from the Cognito app client with AUTH_BACKEND=cognito, and CORS off otherwise.
    */
   corsAllowedOrigins?: readonly string[] | undefined
+  /**
+   * How long a Cognito account's enabled state, read from the IdP, is trusted (default 60 s; 0
+   * reads it on every request). `local` always reads it per request.
+   */
+  accountStatusCacheSeconds: number
   /** Public access requests accepted per client address per hour; unset means the route's default. */
   accessRequestsPerHour?: number | undefined
+  /** The bearer token `/metrics` requires; unset, `/metrics` is public. */
+  metricsToken?: string | undefined
   /** Saga tuning; unset fields take the saga's defaults. */
   registration: { leaseSeconds?: number; compensationBudget?: number; sweepSeconds?: number }
 }
@@ -265,7 +283,9 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     logLevel: env.LOG_LEVEL ?? 'info',
     localTokenIssuer: env.LOCAL_TOKEN_ISSUER ?? 'flip-users',
     accessRequestsPerHour: optionalNumber(env.ACCESS_REQUESTS_PER_HOUR),
+    accountStatusCacheSeconds: Number(env.ACCOUNT_STATUS_CACHE_SECONDS ?? 60),
     corsAllowedOrigins,
+    metricsToken: env.METRICS_TOKEN,
     registration: {
       ...(env.REGISTRATION_LEASE_SECONDS ? { leaseSeconds: Number(env.REGISTRATION_LEASE_SECONDS) } : {}),
       ...(env.REGISTRATION_SWEEP_SECONDS ? { sweepSeconds: Number(env.REGISTRATION_SWEEP_SECONDS) } : {}),

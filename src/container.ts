@@ -20,8 +20,11 @@ import { COGNITO_QUOTA_OF, cognitoRates } from './identity/cognito/cognito-confi
 import { createCognitoIdentityProvider } from './identity/cognito/cognito-identity-provider.js'
 import type { IdentityProvider } from './identity/identity-provider.js'
 import { createLocalIdentityProvider } from './identity/local/local-identity-provider.js'
+import { createMeteredIdentityProvider } from './identity/metered-identity-provider.js'
 import { createPacedIdentityProvider } from './identity/paced-identity-provider.js'
 import { type JobQueue, type JobQueueOptions, startJobQueue } from './jobs/job-queue.js'
+import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { createRegistrationSearchRepository } from './repositories/registration-search-repository.js'
 
 /** Everything the service is built from. Use cases take only the slice they need. */
 export interface Deps {
@@ -46,6 +49,8 @@ export interface Deps {
   /** Background work (pg-boss). Absent in short-lived CLI commands that only read. */
   jobs: JobQueue | undefined
   saga: SagaOptions
+  /** This process's Prometheus metrics (one registry per container). */
+  metrics: Metrics
 }
 
 export interface Container {
@@ -77,15 +82,30 @@ export const openConfiguredDatabase = async (config: Config, log: Logger): Promi
   }
 }
 
-const buildIdentityProvider = (config: Config, db: Db, clock: Clock): IdentityProvider => {
+const buildIdentityProvider = (
+  config: Config,
+  db: Db,
+  clock: Clock,
+  metrics: Metrics,
+): { idp: IdentityProvider; pacingQueueDepth: () => Record<string, number> } => {
   // Unpaced: `local` is our own database, with no quota to respect.
-  if (config.authBackend === 'local') return createLocalIdentityProvider({ db, clock })
+  if (config.authBackend === 'local')
+    return {
+      idp: createMeteredIdentityProvider(createLocalIdentityProvider({ db, clock }), metrics),
+      pacingQueueDepth: () => ({}),
+    }
   if (config.authBackend === 'cognito' && config.cognito) {
     // One paced instance per process: its limiters are this process's share of the account quota.
-    return createPacedIdentityProvider(createCognitoIdentityProvider(config.cognito), {
-      categories: COGNITO_QUOTA_OF,
-      rates: cognitoRates(config.cognito),
-    })
+    // Metered inside the pacing, so each call that reaches Cognito is counted and timed once.
+    const paced = createPacedIdentityProvider(
+      createMeteredIdentityProvider(createCognitoIdentityProvider(config.cognito), metrics),
+      {
+        categories: COGNITO_QUOTA_OF,
+        rates: cognitoRates(config.cognito),
+        onThrottled: (category) => metrics.idpThrottled.inc({ category }),
+      },
+    )
+    return { idp: paced, pacingQueueDepth: () => paced.queueDepth() }
   }
   throw new ConfigError([`AUTH_BACKEND=${config.authBackend} is not available in this build yet (use local)`])
 }
@@ -118,7 +138,8 @@ export const createContainer = async (
   try {
     await migrateAndSeed(database)
     const { db } = database
-    const idp = buildIdentityProvider(config, db, clock)
+    const metrics = createMetrics()
+    const { idp, pacingQueueDepth } = buildIdentityProvider(config, db, clock, metrics)
     let verifier: TokenVerifier
     let localTokens: Deps['localTokens']
     if (config.authBackend === 'local') {
@@ -171,7 +192,13 @@ export const createContainer = async (
       allowedWebOrigins: allowedWebOriginsOf(config),
       jobs,
       saga,
+      metrics,
     }
+    metrics.setSources({
+      registrationsByState: () => createRegistrationSearchRepository(db).countByState(),
+      jobsQueued: async () => jobs?.queued(),
+      pacingQueueDepth,
+    })
     return {
       deps,
       close: async () => {

@@ -12,7 +12,9 @@ import { healthRoutes } from '../features/health/health.route.js'
 import { jwksRoute } from '../features/jwks/jwks.route.js'
 import { listRolesRoute } from '../features/list-roles/list-roles.route.js'
 import { listUsersRoute } from '../features/list-users/list-users.route.js'
+import { metricsRoute } from '../features/metrics/metrics.route.js'
 import { mfaRoutes } from '../features/mfa/mfa.route.js'
+import { operateRegistrationsRoutes } from '../features/operate-registrations/operate-registrations.route.js'
 import { registerBatchRoute } from '../features/register-batch/register-batch.route.js'
 import { registerIdentityRoutes } from '../features/register-identity/register-identity.route.js'
 import { registerUserRoutes } from '../features/register-user/register-user.route.js'
@@ -23,6 +25,7 @@ import { isMfaExemptRoute, isPublicRoute, registerAuthentication } from './auth-
 import { registerCors } from './cors.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { createMfaGate } from './mfa-gate.js'
+import { registerRequestTracing, requestIdOptions } from './request-tracing.js'
 import { requestValidatorCompiler } from './request-validator.js'
 import { docsContentSecurityPolicy, registerSecurityHeaders } from './security-headers.js'
 
@@ -50,6 +53,8 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
     // A URL the router cannot decode (e.g. %ED%A0%80, a surrogate's bytes) is a 400 like any
     // other bad input, answered as problem+json by the one error handler.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
+    // request.id is the caller's X-Request-Id (or traceparent trace id), logged as requestId.
+    ...requestIdOptions(),
     // Every path answers the same with a trailing slash (FLIP's FastAPI redirects to it; FLIP's own
     // test posts to /api/step/users/): /api/users/ is the list, not /api/users/{userId} with ''.
     routerOptions: { ignoreTrailingSlash: true },
@@ -79,6 +84,7 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
     }
   })
   app.decorate('routeInventory', routeInventory)
+  registerRequestTracing(app, deps.metrics)
 
   // Before everything else, authentication included: headers go on every answer (the docs too),
   // and preflights need no token.
@@ -98,14 +104,21 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
     transformStaticCSP: docsContentSecurityPolicy,
   })
 
-  registerAuthentication(app, deps.verifier, deps.config.enforceMfa ? createMfaGate(deps) : undefined)
+  registerAuthentication(
+    app,
+    deps.verifier,
+    deps.accountStatus,
+    deps.config.enforceMfa ? createMfaGate(deps) : undefined,
+  )
 
   await app.register(healthRoutes(deps))
+  await app.register(metricsRoute(deps))
   await app.register(listRolesRoute(deps))
   if (!deps.jobs)
     throw new Error('the HTTP app needs the job queue: registrations are finished in the background')
   await app.register(registerUserRoutes({ ...deps, jobs: deps.jobs }))
   await app.register(registerBatchRoute({ ...deps, jobs: deps.jobs }))
+  await app.register(operateRegistrationsRoutes(deps))
   await app.register(registerIdentityRoutes(deps))
   await app.register(setUserRolesRoute(deps))
   await app.register(deleteUserRoute(deps))

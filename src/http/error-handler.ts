@@ -9,7 +9,16 @@ const sendProblem = (reply: FastifyReply, status: number, body: Record<string, u
   reply
     .status(status)
     .type('application/problem+json')
-    .send(JSON.stringify({ type: 'about:blank', title: titleOf.Internal, status, ...body }))
+    // requestId last: the request's own id, whatever an error's extensions say.
+    .send(
+      JSON.stringify({
+        type: 'about:blank',
+        title: titleOf.Internal,
+        status,
+        ...body,
+        requestId: reply.request.id,
+      }),
+    )
 
 const sendAppError = (reply: FastifyReply, error: AppError) => {
   const status = httpStatusOf[error.kind]

@@ -21,6 +21,13 @@ export interface PacingOptions<Category extends string> {
   headroom?: number
   random?: () => number
   sleep?: (ms: number) => Promise<unknown>
+  /** Told of every throttling answer from the provider (a metric), retried or not. */
+  onThrottled?: (category: Category) => void
+}
+
+/** A paced provider also tells how many calls wait for a slot, per category (a metric). */
+export interface PacedIdentityProvider<Category extends string> extends IdentityProvider {
+  queueDepth(): Record<Category, number>
 }
 
 const busy = 'The identity provider is busy; try again later'
@@ -38,7 +45,7 @@ const busy = 'The identity provider is busy; try again later'
 export const createPacedIdentityProvider = <Category extends string>(
   inner: IdentityProvider,
   options: PacingOptions<Category>,
-): IdentityProvider => {
+): PacedIdentityProvider<Category> => {
   const maxRetries = options.maxRetries ?? 3
   const backoff = options.backoff ?? DEFAULT_BACKOFF
   const maxQueueMs = options.maxQueueMs ?? 10_000
@@ -60,6 +67,7 @@ export const createPacedIdentityProvider = <Category extends string>(
         return await limiter.run(fn)
       } catch (error) {
         if (!isIdentityError(error, 'Throttled')) throw error
+        options.onThrottled?.(category)
         const delayMs = backoffDelayMs(attempt, backoff, random, error.retryAfterMs)
         if (attempt >= maxRetries) {
           throw new IdentityProviderError('Throttled', error.message, { cause: error, retryAfterMs: delayMs })
@@ -71,6 +79,11 @@ export const createPacedIdentityProvider = <Category extends string>(
 
   return {
     backend: inner.backend,
+    queueDepth: () =>
+      Object.fromEntries([...limiters].map(([category, limiter]) => [category, limiter.queued()])) as Record<
+        Category,
+        number
+      >,
     createUser: (email, createOptions) => paced('createUser', () => inner.createUser(email, createOptions)),
     getUserById: (id) => paced('getUserById', () => inner.getUserById(id)),
     getUserByEmail: (email) => paced('getUserByEmail', () => inner.getUserByEmail(email)),

@@ -5,9 +5,11 @@ import { jobNames } from './job-names.js'
 
 export interface JobQueue {
   /** Queues work on a registration unless some is already queued for it; `delaySeconds` defers it. */
-  enqueueRegistration(registrationId: string, delaySeconds?: number): Promise<void>
+  enqueueRegistration(registrationId: string, delaySeconds?: number, context?: JobContext): Promise<void>
   /** Runs `handler` for each registration job; throwing retries it with exponential backoff and jitter. */
-  workRegistrations(handler: (registrationId: string) => Promise<void>): Promise<void>
+  workRegistrations(
+    handler: (registrationId: string, context: JobContext & RunContext) => Promise<void>,
+  ): Promise<void>
   /** Runs `handler` every minute, across all processes once per minute, and once now. */
   workSweeps(handler: () => Promise<void>): Promise<void>
   /**
@@ -15,7 +17,21 @@ export interface JobQueue {
    * Every process runs its own, so the handler must be cheap and safe to run side by side.
    */
   workEvery(periodSeconds: number, handler: () => Promise<void>): void
+  /** Registration jobs queued and not yet started (a metric; pg-boss's cached queue counts). */
+  queued(): Promise<number>
   stop(): Promise<void>
+}
+
+/** Carried in a job's payload: the request that started the work, for its log lines. */
+export interface JobContext {
+  requestId?: string
+}
+
+/** What the engine tells a handler about the run. */
+export interface RunContext {
+  jobId: string
+  /** 0 on the first run, then one more per retry. */
+  retryCount: number
 }
 
 export interface JobQueueOptions {
@@ -64,19 +80,25 @@ export const startJobQueue = async (
   const running = new Map<NodeJS.Timeout, Promise<void>>()
 
   return {
-    async enqueueRegistration(registrationId, delaySeconds) {
+    async enqueueRegistration(registrationId, delaySeconds, context) {
       await boss.send(
         jobNames.advanceRegistration,
-        { registrationId },
+        { registrationId, ...(context?.requestId ? { requestId: context.requestId } : {}) },
         { singletonKey: registrationId, ...(delaySeconds ? { startAfter: delaySeconds } : {}) },
       )
     },
     async workRegistrations(handler) {
-      await boss.work<{ registrationId: string }>(
+      await boss.work<{ registrationId: string; requestId?: string }>(
         jobNames.advanceRegistration,
-        { pollingIntervalSeconds, localConcurrency: options.concurrency ?? 4 },
+        { pollingIntervalSeconds, localConcurrency: options.concurrency ?? 4, includeMetadata: true },
         async ([job]) => {
-          if (job) await handler(job.data.registrationId)
+          if (!job) return
+          const { registrationId, requestId } = job.data
+          await handler(registrationId, {
+            ...(requestId ? { requestId } : {}),
+            jobId: job.id,
+            retryCount: job.retryCount,
+          })
         },
       )
     },
@@ -95,6 +117,9 @@ export const startJobQueue = async (
       }, periodSeconds * 1000)
       timer.unref()
       timers.add(timer)
+    },
+    async queued() {
+      return (await boss.getQueue(jobNames.advanceRegistration))?.queuedCount ?? 0
     },
     async stop() {
       for (const timer of timers) clearInterval(timer)

@@ -14,6 +14,7 @@ const PUBLIC_ROUTES = [
   'GET /console/:asset',
   'GET /console/config.json',
   'POST /api/console/sessions',
+  'GET /metrics',
   'POST /api/users/access',
 ]
 
@@ -32,7 +33,7 @@ describe('route inventory', () => {
     await database.close()
   })
 
-  it('marks only health, readiness, JWKS, the docs, the console page and the access request as public', () => {
+  it('marks only health, readiness, metrics, JWKS, the docs, the console page and the access request as public', () => {
     const marked = t.app.routeInventory.filter((route) => route.public && !isDocs(route.url))
     expect(marked.map((route) => `${route.method} ${route.url}`).sort()).toEqual([...PUBLIC_ROUTES].sort())
     expect(

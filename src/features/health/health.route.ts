@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { type Static, Type } from 'typebox'
 import type { Deps } from '../../container.js'
-import { checkReadiness } from './readiness.js'
+import { checkReadiness, createIdentityProviderProbe } from './readiness.js'
 
 const Checks = Type.Object({
   database: Type.Boolean(),
@@ -11,11 +11,20 @@ const Checks = Type.Object({
 const ReadyResponse = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
   checks: Checks,
+  /** When not ready: which parts, in words. */
+  detail: Type.Optional(Type.String()),
 })
 
+const partNames: Record<keyof Static<typeof Checks>, string> = {
+  database: 'the database',
+  migrations: 'the database migrations',
+  identityProvider: 'the identity provider',
+}
+
 export const healthRoutes =
-  (deps: Pick<Deps, 'db' | 'idp' | 'log'>): FastifyPluginAsyncTypebox =>
+  (deps: Pick<Deps, 'db' | 'idp' | 'log' | 'clock'>): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const probeIdentityProvider = createIdentityProviderProbe(deps)
     app.get(
       '/api/health',
       {
@@ -40,10 +49,16 @@ export const healthRoutes =
         },
       },
       async (_request, reply) => {
-        const readiness = await checkReadiness(deps)
-        return reply
-          .status(readiness.ready ? 200 : 503)
-          .send({ status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks })
+        const readiness = await checkReadiness(deps, probeIdentityProvider)
+        if (readiness.ready) return reply.status(200).send({ status: 'ready', checks: readiness.checks })
+        const failing = (Object.keys(partNames) as (keyof typeof partNames)[]).filter(
+          (part) => !readiness.checks[part],
+        )
+        return reply.status(503).send({
+          status: 'not ready',
+          checks: readiness.checks,
+          detail: `Not ready: ${failing.map((part) => partNames[part]).join(', ')}`,
+        })
       },
     )
   }

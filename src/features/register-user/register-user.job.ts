@@ -26,13 +26,31 @@ const SWEEP_BATCH = 500
  *   a long backoff at about a minute.
  */
 export const startRegistrationWorkers = async (deps: SagaDeps, options: SagaOptions, queue: JobQueue) => {
-  await queue.workRegistrations(async (registrationId) => {
-    const result = await advanceRegistration(deps, options, registrationId, 'worker')
+  await queue.workRegistrations(async (registrationId, { requestId, jobId, retryCount }) => {
+    // The request that started this work names its lines too, so one id follows it end to end.
+    const log = deps.log.child({ ...(requestId ? { requestId } : {}), jobId })
+    const line = { registrationId, actor: 'worker', attempt: retryCount + 1 }
+    log.info(line, 'registration job started')
+    let result: Awaited<ReturnType<typeof advanceRegistration>>
+    try {
+      result = await advanceRegistration({ ...deps, log }, options, registrationId, 'worker')
+    } catch (error) {
+      log.warn({ ...line, err: error }, 'registration job failed; it will be retried')
+      throw error
+    }
     if (!result.registration) {
-      deps.log.warn({ registrationId }, 'job for a registration that no longer exists; dropping it')
+      log.warn(line, 'job for a registration that no longer exists; dropping it')
       return
     }
-    if (result.retryLater) throw new RetryLaterError(registrationId, result.registration.state)
+    const state = { ...line, to: result.registration.state }
+    if (result.retryLater) {
+      log.info(
+        { ...state, reason: result.claimed ? 'still workable' : 'held by another worker' },
+        'registration job will retry',
+      )
+      throw new RetryLaterError(registrationId, result.registration.state)
+    }
+    log.info(state, 'registration job finished')
   })
   await queue.workSweeps(async () => {
     const orphans = await createRegistrationsRepository(deps.db).findUnclaimedWorkable(SWEEP_BATCH)

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Deps } from '../../container.js'
 import { callerOf } from '../../http/auth-plugin.js'
 import { problemResponses } from '../../http/problem.js'
+import { requestScoped } from '../../http/request-tracing.js'
 import { requirePermissions } from '../../http/require-permissions.js'
 import { getRegistration } from './get-registration.js'
 import { type RegisterUserDeps, registerUser } from './register-user.js'
@@ -15,7 +17,9 @@ import {
 
 export const registerUserRoutes =
   (
-    deps: RegisterUserDeps & { permissions: Parameters<typeof requirePermissions>[0] },
+    deps: RegisterUserDeps & { permissions: Parameters<typeof requirePermissions>[0] } & Partial<
+        Pick<Deps, 'metrics'>
+      >,
   ): FastifyPluginAsyncTypebox =>
   async (app) => {
     const canManageUsers = requirePermissions(
@@ -44,8 +48,16 @@ export const registerUserRoutes =
       async (request, reply) => {
         const { body } = request
         const input = { ...body, trustId: body.trustId ?? body.trust_id ?? null }
-        const outcome = await registerUser(deps, input, callerOf(request), request.headers['idempotency-key'])
-        if (outcome.status === 202) reply.header('Location', outcome.location)
+        const outcome = await registerUser(
+          requestScoped(deps, request),
+          input,
+          callerOf(request),
+          request.headers['idempotency-key'],
+        )
+        if (outcome.status === 202) {
+          deps.metrics?.registrationOutcomes.inc({ outcome: 'accepted' })
+          reply.header('Location', outcome.location)
+        }
         return reply.status(outcome.status).send(outcome.body)
       },
     )

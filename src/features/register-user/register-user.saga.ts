@@ -1,14 +1,15 @@
-import { randomUUID } from 'node:crypto'
 import { isWorkable, type RegistrationState } from '../../domain/registration-state.js'
 import {
   createRegistrationsRepository,
   type Registration,
   StaleRegistrationError,
 } from '../../repositories/registrations-repository.js'
+import { leaseOwnerId } from '../operate-registrations/lease-holder.js'
 import type { SagaDeps, SagaOptions, StepContext, StepResult } from './saga-context.js'
 import { compensate } from './steps/compensate.js'
 import { createIdentityUser } from './steps/create-identity-user.js'
 import { grantAccess } from './steps/grant-access.js'
+import { reportWorkUnderLease, timedStep } from './transition-log.js'
 
 /**
  * The register-user saga, one step per workable state, read top to bottom:
@@ -20,9 +21,9 @@ import { grantAccess } from './steps/grant-access.js'
 const steps: Partial<
   Record<RegistrationState, (ctx: StepContext, registration: Registration) => Promise<StepResult>>
 > = {
-  pending: createIdentityUser,
-  identity_created: grantAccess,
-  compensating: compensate,
+  pending: timedStep(createIdentityUser),
+  identity_created: timedStep(grantAccess),
+  compensating: timedStep(compensate),
 }
 
 export type AdvanceResult = AdvanceOf<Registration> | AdvanceOf<undefined>
@@ -50,7 +51,7 @@ export const advanceRegistration = async (
   actor: string,
 ): Promise<AdvanceResult> => {
   const registrations = createRegistrationsRepository(deps.db)
-  const owner = `${actor}:${randomUUID()}`
+  const owner = leaseOwnerId(actor)
   const claimed = await registrations.claim(registrationId, owner, options.leaseSeconds)
   if (!claimed) {
     const registration = await registrations.findById(registrationId)
@@ -78,5 +79,7 @@ export const advanceRegistration = async (
     return { registration, retryLater: false, claimed: true }
   } finally {
     await registrations.release(registrationId, owner)
+    // One log line per transition this work made, in the caller's log (its requestId, if any).
+    await reportWorkUnderLease(deps, claimed, options.leaseSeconds)
   }
 }

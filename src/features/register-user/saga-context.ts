@@ -1,7 +1,7 @@
 import type { Deps } from '../../container.js'
 import type { Registration } from '../../repositories/registrations-repository.js'
 
-export type SagaDeps = Pick<Deps, 'db' | 'idp' | 'clock' | 'log'>
+export type SagaDeps = Pick<Deps, 'db' | 'idp' | 'clock' | 'log'> & Partial<Pick<Deps, 'metrics'>>
 
 export interface SagaOptions {
   /** Compensation attempts before a registration is handed to a person (`needs_attention`). */

@@ -6,6 +6,8 @@ export interface RateLimiter {
   run<T>(fn: () => Promise<T>): Promise<T>
   /** Roughly how long a call made now would wait for its slot. */
   expectedWaitMs(): number
+  /** Calls waiting for their slot now. */
+  queued(): number
 }
 
 /**
@@ -32,5 +34,6 @@ export const createRateLimiter = (perSecond: number, headroom = DEFAULT_HEADROOM
   return {
     run: <T>(fn: () => Promise<T>) => queue.add(fn),
     expectedWaitMs: () => queue.size * interval,
+    queued: () => queue.size,
   }
 }

@@ -1,0 +1,83 @@
+import type { Deps } from '../../container.js'
+import type { RegistrationState } from '../../domain/registration-state.js'
+import {
+  createRegistrationsRepository,
+  type Registration,
+  type RegistrationEvent,
+} from '../../repositories/registrations-repository.js'
+
+/** What observes the saga besides its own tables: the log and, when present, the metrics. */
+export type SagaObservers = Pick<Deps, 'log'> & Partial<Pick<Deps, 'metrics'>>
+
+// The states `flip_users_registrations_total{outcome}` counts when a registration reaches them
+// (`accepted`, the 202 answer, is counted by the route).
+const OUTCOMES: readonly RegistrationState[] = ['completed', 'rolled_back', 'failed', 'needs_attention']
+const COMPENSATION: readonly string[] = ['compensating', 'rolled_back', 'needs_attention']
+
+/**
+ * One structured line per transition a piece of work made (`registrationId`, `from`, `to`,
+ * `actor`, `reason`, `attempt`), from the events it wrote, so the line says exactly what the
+ * event log says; progress notes (same state) go at debug. Reaching an outcome is counted.
+ * The log is the caller's: a request's child logger carries its requestId, a job's too.
+ */
+export const reportTransitions = (
+  observers: SagaObservers,
+  registration: Registration,
+  events: readonly RegistrationEvent[],
+): void => {
+  for (const event of events) {
+    const to = event.toState as RegistrationState
+    const line = {
+      registrationId: event.registrationId,
+      from: event.fromState,
+      to,
+      actor: event.actor,
+      reason: event.reason,
+      attempt: COMPENSATION.includes(to) ? registration.compensationAttempts : registration.attempts,
+    }
+    if (event.fromState === event.toState) {
+      observers.log.debug(line, 'registration progress')
+      continue
+    }
+    observers.log.info(line, 'registration transition')
+    if (OUTCOMES.includes(to)) observers.metrics?.registrationOutcomes.inc({ outcome: to })
+  }
+}
+
+/**
+ * Reports the transitions written under a lease claimed as `claimed` (events at or after the
+ * claim, by the database's clock: the lease ran until `claim + leaseSeconds`). One read of the
+ * registration's events per piece of work; never throws (a failed report must not fail the work).
+ */
+export const reportWorkUnderLease = async (
+  observers: SagaObservers & Pick<Deps, 'db'>,
+  claimed: Registration,
+  leaseSeconds: number,
+): Promise<void> => {
+  try {
+    const registrations = createRegistrationsRepository(observers.db)
+    const claimedAt = (claimed.leaseUntil?.getTime() ?? 0) - leaseSeconds * 1000
+    const events = (await registrations.events(claimed.id)).filter((event) => event.at.getTime() >= claimedAt)
+    if (events.length === 0) return
+    reportTransitions(observers, (await registrations.findById(claimed.id)) ?? claimed, events)
+  } catch (error) {
+    observers.log.warn({ err: error, registrationId: claimed.id }, 'could not report the transitions made')
+  }
+}
+
+/** A saga step, timed for `flip_users_saga_step_duration_seconds{step,result}`. */
+export const timedStep =
+  <Ctx extends { deps: Partial<Pick<Deps, 'metrics'>> }, R, Result extends { next: string }>(
+    step: (ctx: Ctx, registration: R) => Promise<Result>,
+  ) =>
+  async (ctx: Ctx, registration: R): Promise<Result> => {
+    const stop = ctx.deps.metrics?.sagaStepDuration.startTimer({ step: step.name })
+    try {
+      const result = await step(ctx, registration)
+      stop?.({ result: result.next })
+      return result
+    } catch (error) {
+      stop?.({ result: 'error' })
+      throw error
+    }
+  }
