@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { publishServingEndpoint } from './cli/serving-endpoint.js'
 import type { Config } from './config.js'
 import { type Container, createContainer } from './container.js'
 import { type BootstrapOutcome, bootstrapAdmin } from './features/bootstrap-admin/bootstrap-admin.js'
@@ -30,14 +31,19 @@ export const startServer = async (config: Config, log: Logger): Promise<RunningS
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const host = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host
     let closing: Promise<void> | undefined
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+    // Embedded: CLI commands reach this server over HTTP while it holds the data directory.
+    const unpublish = await publishServingEndpoint(container.deps, url)
     return {
       container,
       app,
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      url,
       bootstrap,
       close: () => {
         // HTTP first (in-flight requests finish), then workers and the database.
-        closing ??= app.close().then(() => container.close())
+        closing ??= unpublish()
+          .then(() => app.close())
+          .then(() => container.close())
         return closing
       },
     }

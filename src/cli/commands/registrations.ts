@@ -20,6 +20,7 @@ import type { registrationsListOptions } from '../command-specs.js'
 import { type NoOptions, type Run, UsageError } from '../command-table.js'
 import { exitCodes, type FailureKind } from '../exit-codes.js'
 import { CliFailure } from '../failures.js'
+import { listViaServer, operateViaServer, orViaServer, showViaServer } from './registrations-over-http.js'
 
 /**
  * Opens the container, runs `work`, closes it. The job queue is started only for commands that
@@ -78,8 +79,8 @@ export const runList: Run<typeof registrationsListOptions> = async (values) => {
   const limit = Number(values.limit)
   if (!(Number.isInteger(limit) && limit > 0))
     throw new UsageError(`--limit must be a whole number above 0, not "${values.limit}"`)
-  return withDeps(false, async (deps) => {
-    const rows = await listRegistrations(deps, { ...(state ? { state } : {}), limit })
+  const filter = { ...(state ? { state } : {}), limit }
+  const print = (rows: Awaited<ReturnType<typeof listRegistrations>>) => {
     if (values.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
     } else if (rows.length === 0) {
@@ -99,22 +100,31 @@ export const runList: Run<typeof registrationsListOptions> = async (values) => {
       process.stdout.write(`${lines.join('\n')}\n`)
     }
     return exitCodes.ok
-  })
+  }
+  // While an embedded server holds the data directory, the same list from its HTTP API.
+  return orViaServer(
+    () => withDeps(false, async (deps) => print(await listRegistrations(deps, filter))),
+    async (server) => print(await listViaServer(server, filter)),
+  )
 }
 
 /** `flip-users registrations show ID`. */
 export const runShow: Run<NoOptions> = (_values, positionals) => {
   const id = positionals[0]!
-  return withDeps(false, async (deps) => {
+  const show = async (view: (id: string) => Promise<unknown>) => {
     try {
       // A malformed id names no registration; the database would only reject its syntax.
       if (!isUuid(id)) throw appError('registration.not_found', `No registration ${id}`)
-      process.stdout.write(`${JSON.stringify(await getRegistration(deps, id), null, 2)}\n`)
+      process.stdout.write(`${JSON.stringify(await view(id), null, 2)}\n`)
       return exitCodes.ok
     } catch (error) {
       throw asFailure(error, id)
     }
-  })
+  }
+  return orViaServer(
+    () => withDeps(false, (deps) => show((registrationId) => getRegistration(deps, registrationId))),
+    (server) => show((registrationId) => showViaServer(server, registrationId)),
+  )
 }
 
 interface LeaseView {
@@ -191,20 +201,37 @@ const describeOutcome = ({ registration, advanced, queued }: OperatorOutcome, em
   return lines
 }
 
-const operate = (id: string, action: typeof retryRegistration | typeof abandonRegistration) =>
-  withDeps(true, async (deps) => {
-    try {
-      const outcome = await action(deps, id)
-      process.stdout.write(`${describeOutcome(outcome, deps.database.kind === 'pglite').join('\n')}\n`)
-      return outcome.registration.state === 'needs_attention' ? exitCodes.failure : exitCodes.ok
-    } catch (error) {
-      throw asFailure(await heldFailure(deps, id, error), id)
-    }
-  })
+const operate = (
+  id: string,
+  action: typeof retryRegistration | typeof abandonRegistration,
+  verb: 'retry' | 'abandon',
+) =>
+  orViaServer(
+    () =>
+      withDeps(true, async (deps) => {
+        try {
+          const outcome = await action(deps, id)
+          process.stdout.write(`${describeOutcome(outcome, deps.database.kind === 'pglite').join('\n')}\n`)
+          return outcome.registration.state === 'needs_attention' ? exitCodes.failure : exitCodes.ok
+        } catch (error) {
+          throw asFailure(await heldFailure(deps, id, error), id)
+        }
+      }),
+    // While an embedded server holds the data directory, the server does it, as its bootstrap admin.
+    async (server) => {
+      try {
+        if (!isUuid(id)) throw appError('registration.not_found', `No registration ${id}`)
+        return await operateViaServer(server, verb, id)
+      } catch (error) {
+        throw asFailure(error, id)
+      }
+    },
+  )
 
 /** `flip-users registrations retry ID`. */
-export const runRetry: Run<NoOptions> = (_values, positionals) => operate(positionals[0]!, retryRegistration)
+export const runRetry: Run<NoOptions> = (_values, positionals) =>
+  operate(positionals[0]!, retryRegistration, 'retry')
 
 /** `flip-users registrations abandon ID`. */
 export const runAbandon: Run<NoOptions> = (_values, positionals) =>
-  operate(positionals[0]!, abandonRegistration)
+  operate(positionals[0]!, abandonRegistration, 'abandon')
