@@ -44,6 +44,8 @@ const waitUntilSettled = (database: Database, timeout: number) =>
 
 // Two `flip-users serve` processes on one PostgreSQL, shared by the tests below (each leaves two
 // running), with a short lease and lease sweep so a killed process's work moves within seconds.
+// Whole processes sharing one database need PostgreSQL (PGlite has one connection and one owner
+// per data directory): without TEST_DATABASE_URL the block is skipped, as the global setup says.
 describe.skipIf(!inject('postgresUrl'))('two flip-users processes on one PostgreSQL, under fire', () => {
   let database: Database & { url: string }
   let env: Record<string, string>
