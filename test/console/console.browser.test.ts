@@ -20,8 +20,16 @@ const underCi = Boolean(process.env.CI) // as test/support/global-setup.ts reads
 if (!haveChromium && !underCi)
   console.warn(`SKIPPED the console's browser tests: no ${CHROMIUM} (apt-get install -y chromium)`)
 
+/**
+ * The README's screenshots: into docs/ with UPDATE_SCREENSHOTS=1, else a scratch directory (taken
+ * all the same, so the run that refreshes them is the run that always passes, and an ordinary test
+ * run leaves the working tree clean).
+ */
+const screenshotDir = process.env.UPDATE_SCREENSHOTS
+  ? path.join(repoRoot, 'docs')
+  : path.join(os.tmpdir(), 'flip-users-console-screenshots')
 const screenshot = (page: Page, name: string, fullPage = false) =>
-  page.screenshot({ path: path.join(repoRoot, 'docs', `console-${name}.png`), fullPage })
+  page.screenshot({ path: path.join(screenshotDir, `console-${name}.png`), fullPage })
 
 /** Waits (bounded) for what a locator shows; playwright-core has no assertions of its own. */
 const text = (locator: Locator) =>
@@ -39,7 +47,7 @@ const deleteFails = () => new IdentityProviderError('ProviderError', 'Failed to 
  * sign-in by one-time link and by pasted token, a needs_attention registration retried to
  * rolled_back, an API error shown in words, user search and disable. The page is the same on
  * every database and its API is tested on both (test/http), so this runs on PGlite only.
- * Writes docs/console-*.png, the README's screenshots.
+ * Takes the README's screenshots (docs/console-*.png with UPDATE_SCREENSHOTS=1).
  */
 describe.skipIf(!haveChromium && !underCi)('the console in Chromium', () => {
   const database = useTestDatabase(databaseTargets()[0]!)
