@@ -188,7 +188,13 @@ describe.each(databaseTargets())('fuzzing every route on $kind', (target) => {
         if (response.statusCode >= 400) {
           expect(response.headers['content-type'], what).toMatch(/^application\/problem\+json/)
           expect(typeof response.json().detail, what).toBe('string')
-          expect(await databaseChecksum(database()), `a refused request wrote: ${what}`).toEqual(before)
+          // A registration that ran and failed (e.g. 409: the email exists) is recorded by design: the
+          // answer names the record (registrationId). Only the registration tables may change then.
+          const recorded = typeof response.json().registrationId === 'string'
+          const after = await databaseChecksum(database())
+          const unrecorded = (checksum: Record<string, string>) =>
+            recorded ? { ...checksum, registration: '', registration_event: '' } : checksum
+          expect(unrecorded(after), `a refused request wrote: ${what}`).toEqual(unrecorded(before))
         }
         return response.statusCode
       }
