@@ -38,8 +38,17 @@ describe('loadConfig', () => {
       enforceMfa: false,
       logLevel: 'info',
       localTokenIssuer: 'flip-users',
+      accountStatusCacheSeconds: 60,
       registration: {},
     })
+  })
+
+  it('reads ACCOUNT_STATUS_CACHE_SECONDS as whole seconds, 0 included, and names a bad value', () => {
+    expect(loadConfig({ ACCOUNT_STATUS_CACHE_SECONDS: '5' }).accountStatusCacheSeconds).toBe(5)
+    expect(loadConfig({ ACCOUNT_STATUS_CACHE_SECONDS: '0' }).accountStatusCacheSeconds).toBe(0)
+    expect(configErrorFor({ ACCOUNT_STATUS_CACHE_SECONDS: '1m' }).message).toContain(
+      'ACCOUNT_STATUS_CACHE_SECONDS',
+    )
   })
 
   it('reads every variable it is given', () => {

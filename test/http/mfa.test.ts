@@ -55,7 +55,7 @@ describe.each(databaseTargets())('MFA on $kind', (target) => {
         expect(s.idp.calls.isMfaEnabled).toBe(2)
       })
 
-      it('is 404 when the caller has no identity, without asking for the MFA state', async () => {
+      it('is 401 when the caller has no identity (it has no authority), without asking for the MFA state', async () => {
         const ghost = {
           ...s.admin,
           id: randomUUID(),
@@ -63,8 +63,8 @@ describe.each(databaseTargets())('MFA on $kind', (target) => {
           email: 'ghost@example.org',
         }
         const response = await status(ghost)
-        expect(response.statusCode).toBe(404)
-        expect(response.json().detail).toContain('is not registered')
+        expect(response.statusCode).toBe(401)
+        expect(response.json().detail).toBe('Could not validate credentials')
         expect(s.idp.calls.isMfaEnabled).toBe(0)
       })
 
@@ -187,7 +187,7 @@ describe.each(databaseTargets())('MFA on $kind', (target) => {
         expect(s.idp.calls.isMfaEnabled).toBe(0)
       })
 
-      it('refuses a valid token whose subject the IdP does not know as not enrolled', async () => {
+      it('refuses a valid token whose subject the IdP does not know before asking for its MFA state', async () => {
         const ghost = {
           ...s.admin,
           id: randomUUID(),
@@ -199,8 +199,9 @@ describe.each(databaseTargets())('MFA on $kind', (target) => {
           url: '/api/users/me',
           headers: bearer(await tokenFor(s.t.deps, ghost)),
         })
-        expect(response.statusCode).toBe(403)
-        expect(response.json().detail).toBe('MFA enrolment required')
+        expect(response.statusCode).toBe(401)
+        expect(response.json().detail).toBe('Could not validate credentials')
+        expect(s.idp.calls.isMfaEnabled).toBe(0)
       })
 
       it('leaves public routes alone', async () => {
