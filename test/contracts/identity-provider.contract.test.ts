@@ -137,6 +137,16 @@ describe.each([localTarget, cognitoTarget])('identity provider contract: $name',
     await expect(idp().getUserById(user.id)).resolves.toMatchObject({ enabled: true })
   })
 
+  it('reads whether an account is enabled by its username, strongly, and NotFound for a missing one', async () => {
+    const user = await create('status')
+    expect(await idp().isEnabled(user.username)).toBe(true)
+    await idp().setEnabled(user.username, false)
+    expect(await idp().isEnabled(user.username)).toBe(false)
+    await idp().setEnabled(user.username, true)
+    expect(await idp().isEnabled(user.username)).toBe(true)
+    expect(await reasonOf(idp().isEnabled(uniqueEmail('ghost')))).toBe('NotFound')
+  })
+
   it('reports enabling or disabling a missing user as NotFound', async () => {
     expect(await reasonOf(idp().setEnabled(uniqueEmail('ghost'), false))).toBe('NotFound')
     expect(await reasonOf(idp().setEnabled(uniqueEmail('ghost'), true))).toBe('NotFound')
