@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { ADMIN_ROLE_ID, RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
+import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import type { IdentityUser } from '../../src/identity/identity-provider.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
 import { bearer, createAdmin, tokenFor } from '../support/factories.js'
@@ -134,6 +135,22 @@ describe.each(databaseTargets())('authority follows the account on $kind', (targ
         refusedAsLastAdmin(await put(s.admin.id, { disabled: true }))
         // Removing the disabled holder takes no enabled administrator away.
         expect((await remove(dormant.id)).statusCode).toBe(200)
+      })
+
+      it('counts an admin whose disable the IdP definitively refused as enabled again, but not after an unanswered one', async () => {
+        const other = await createAdmin(s.t.deps)
+        s.idp.fail('setEnabled', () => new IdentityProviderError('ProviderError', 'refused'), { times: 1 })
+        expect((await put(other.id, { disabled: true })).statusCode).toBe(500)
+        expect(await enabled(other)).toBe(true)
+        // The record was put back: `other` still counts, so s.admin may step down.
+        expect((await setRoles(s.admin.id, [RESEARCHER_ROLE_ID])).statusCode).toBe(200)
+
+        const headers = await as(other)
+        const third = await createAdmin(s.t.deps)
+        s.idp.fail('setEnabled', () => new IdentityProviderError('Unavailable', 'timed out'), { times: 1 })
+        expect((await put(third.id, { disabled: true }, headers)).statusCode).toBe(503)
+        // The IdP may have applied it: the record keeps "disabled", so `other` counts as the last.
+        refusedAsLastAdmin(await setRoles(other.id, [RESEARCHER_ROLE_ID], headers))
       })
 
       it('may go once another enabled administrator remains', async () => {
