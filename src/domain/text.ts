@@ -5,6 +5,12 @@
  */
 export type TextProblem = 'nul_character' | 'unpaired_surrogate'
 
+/** How a validation error names each problem (FLIP's pydantic style: "String should …"). */
+export const textProblemMessages: Record<TextProblem, string> = {
+  nul_character: 'String should not contain the NUL character (U+0000)',
+  unpaired_surrogate: 'String should be valid Unicode (no unpaired surrogate)',
+}
+
 const unpairedSurrogate = /\p{Cs}/u
 
 export const textProblemOf = (value: string): TextProblem | undefined => {

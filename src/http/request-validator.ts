@@ -1,12 +1,7 @@
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify'
 import type { TSchema } from 'typebox'
-import { type TextProblem, textProblemOf } from '../domain/text.js'
-
-const messages: Record<TextProblem, string> = {
-  nul_character: 'String should not contain the NUL character (U+0000)',
-  unpaired_surrogate: 'String should be valid Unicode (no unpaired surrogate)',
-}
+import { textProblemMessages, textProblemOf } from '../domain/text.js'
 
 /** Enough to point at the problem; a 1000-row batch of bad names need not list every row. */
 const MAX_ISSUES = 20
@@ -29,7 +24,7 @@ export const unsafeStringErrors = (value: unknown): FastifySchemaValidationError
         instancePath: path,
         schemaPath: '',
         params: {},
-        message: messages[problem],
+        message: textProblemMessages[problem],
       })
   }
   while (pending.length > 0 && errors.length < MAX_ISSUES) {

@@ -72,6 +72,17 @@ describe('reading a user-import file', () => {
     ])
   })
 
+  it('refuses a NUL in a name or organisation, as the HTTP routes do (PostgreSQL text cannot hold it)', () => {
+    const text = [header, 'a@example.org,A\u0000,Org,Viewer', 'b@example.org,B,\u0000rg,Viewer'].join('\n')
+    expect(parseImportFile(text, roles)).toEqual({
+      ok: false,
+      problems: [
+        { line: 2, message: 'name: String should not contain the NUL character (U+0000)' },
+        { line: 3, message: 'organisation: String should not contain the NUL character (U+0000)' },
+      ],
+    })
+  })
+
   it('reports a single data row of the wrong width as that, not as a file without rows', () => {
     expect(parseImportFile(`${header}\nx@example.org,X,Org\n`, roles)).toEqual({
       ok: false,

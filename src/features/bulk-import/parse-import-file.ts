@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync'
 import { Compile } from 'typebox/compile'
 import { normaliseEmail } from '../../domain/email.js'
 import { isUuid } from '../../domain/ids.js'
+import { textProblemMessages, textProblemOf } from '../../domain/text.js'
 import type { Role } from '../../repositories/roles-repository.js'
 import type { RegisterUserInput } from '../register-user/register-user.js'
 import { RegisterUserBody } from '../register-user/register-user.schemas.js'
@@ -120,6 +121,11 @@ export const parseImportFile = (text: string, roles: readonly Role[]): ParsedImp
       else problems.push({ line, message: `unknown role "${token}"` })
     }
     const input = { email, name, organisation, roles: roleIds, ...(trustId ? { trustId } : {}) }
+    // As every request string is (http/request-validator.ts): PostgreSQL text cannot hold NUL.
+    for (const [field, value] of Object.entries({ name, organisation })) {
+      const problem = textProblemOf(value)
+      if (problem) problems.push({ line, message: `${field}: ${textProblemMessages[problem]}` })
+    }
     for (const error of checkRow.Errors(input)) {
       const field = error.instancePath.replace(/^\//, '').split('/')[0] || 'row'
       problems.push({ line, message: `${field}: ${error.message}` })
