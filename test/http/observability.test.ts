@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +10,7 @@ import { buildApp } from '../../src/http/build-app.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import { createPacedIdentityProvider } from '../../src/identity/paced-identity-provider.js'
 import { createMetrics } from '../../src/metrics/metrics.js'
+import { repoRoot } from '../support/built-cli.js'
 import { bearer, createAdmin, tokenFor, uniqueEmail } from '../support/factories.js'
 import {
   type ScriptedIdentityProvider,
@@ -77,6 +80,18 @@ describe.each(databaseTargets())('metrics and request ids over HTTP on $kind', (
       expect(sample(after, 'flip_users_process_cpu_user_seconds_total')).toBeGreaterThan(0)
       expect(after).toContain('# TYPE flip_users_idp_throttled_total counter')
       expect(after).toContain('# TYPE flip_users_idp_pacing_queue_depth gauge')
+    })
+
+    it('has every metric the Grafana dashboard in docs/ queries', async () => {
+      const dashboard = readFileSync(path.join(repoRoot, 'docs/grafana-dashboard.json'), 'utf8')
+      const queried = new Set(
+        [...dashboard.matchAll(/flip_users_[a-z0-9_]+/g)].map(([name]) =>
+          name.replace(/_(bucket|count|sum)$/, ''),
+        ),
+      )
+      const declared = new Set([...(await scrape()).matchAll(/^# TYPE (\S+)/gm)].map(([, name]) => name!))
+      expect([...queried].filter((name) => !declared.has(name))).toEqual([])
+      expect(queried.size).toBeGreaterThan(10)
     })
 
     it('counts failed identity-provider calls by the kind of failure', async () => {
