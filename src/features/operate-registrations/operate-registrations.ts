@@ -13,6 +13,7 @@ import {
 } from '../../repositories/registrations-repository.js'
 import { advanceRegistration } from '../register-user/register-user.saga.js'
 import { isOurs } from '../register-user/steps/create-identity-user.js'
+import { reportWorkUnderLease } from '../register-user/transition-log.js'
 import { toAppError } from '../shared/identity-failures.js'
 import { leaseOwnerId } from './lease-holder.js'
 
@@ -265,6 +266,8 @@ export const abandonRegistration = async (
       if (!isWorkable(moved.state)) return { registration: moved, advanced: true, queued: false }
     } finally {
       await registrations.release(registrationId, owner)
+      // The operator's own transitions (to failed, or to compensating) get their log lines too.
+      await reportWorkUnderLease(deps, claimed, deps.saga.leaseSeconds)
     }
   }
   return advanceNow(deps, registrationId, actor)
