@@ -4,7 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { challengeOf } from '../../src/console/pkce.js'
 import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
+import { consoleContentSecurityPolicy } from '../../src/features/console/console-assets.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import { registrationById } from '../register-user/saga-assertions.js'
 import { repoRoot } from '../support/built-cli.js'
@@ -44,9 +46,10 @@ const deleteFails = () => new IdentityProviderError('ProviderError', 'Failed to 
 
 /**
  * The console in a real browser against the app in this process (so faults can be scripted):
- * sign-in by one-time link and by pasted token, a needs_attention registration retried to
- * rolled_back, an API error shown in words, user search and disable. The page is the same on
- * every database and its API is tested on both (test/http), so this runs on PGlite only.
+ * sign-in by one-time link, by pasted token and through the Hosted UI (PKCE), a needs_attention
+ * registration retried to rolled_back, an API error shown in words, user search and disable. The
+ * page is the same on every database and its API is tested on both (test/http, test/console), so
+ * this runs on PGlite only.
  * Takes the README's screenshots (docs/console-*.png with UPDATE_SCREENSHOTS=1).
  */
 describe.skipIf(!haveChromium && !underCi)('the console in Chromium', () => {
@@ -212,6 +215,78 @@ describe.skipIf(!haveChromium && !underCi)('the console in Chromium', () => {
     await page.getByRole('link', { name: 'Registrations' }).click()
     await visible(page.locator('#registrations'))
     await screenshot(page, 'phone')
+    expect(problems).toEqual([])
+  })
+
+  it('signs in through the Hosted UI with PKCE and refuses a return it did not start', async () => {
+    // No Hosted UI emulator exists: the browser's requests to it are answered here, at that
+    // boundary, and the page is told (as COGNITO_DOMAIN would tell it) where the Hosted UI is.
+    const hostedUi = 'https://flip-test.auth.eu-west-2.amazoncognito.com'
+    const clientId = 'console-client'
+    const { page, problems } = await openTab()
+    await page.route(`${url}/console/config.json`, (route) =>
+      route.fulfill({ json: { backend: 'cognito', hostedUi: { domain: hostedUi, clientId } } }),
+    )
+    await page.route(
+      (address) => address.pathname === '/console',
+      async (route) => {
+        const response = await route.fetch()
+        const headers = {
+          ...response.headers(),
+          'content-security-policy': consoleContentSecurityPolicy(hostedUi),
+        }
+        await route.fulfill({ response, headers })
+      },
+    )
+    let authorize: URLSearchParams | undefined
+    await page.route(
+      (address) => address.href.startsWith(`${hostedUi}/oauth2/authorize?`),
+      (route) => {
+        authorize = new URL(route.request().url()).searchParams
+        return route.fulfill({ contentType: 'text/html', body: '<h1>Hosted UI</h1>' })
+      },
+    )
+    let exchange: URLSearchParams | undefined
+    await page.route(`${hostedUi}/oauth2/token`, (route) => {
+      exchange = new URLSearchParams(route.request().postData() ?? '')
+      return route.fulfill({
+        headers: { 'access-control-allow-origin': new URL(url).origin },
+        json: {
+          access_token: s.headers.authorization!.replace('Bearer ', ''),
+          token_type: 'Bearer',
+          expires_in: 3600,
+        },
+      })
+    })
+
+    await page.goto(`${url}/console`)
+    await page.getByRole('button', { name: 'Sign in with Cognito' }).click()
+    await page.waitForURL((address) => address.origin === hostedUi)
+    // The user signs in there; the Hosted UI sends the browser back with a code and the state.
+    await page.goto(`${url}/console?code=the-code&state=${encodeURIComponent(authorize!.get('state')!)}`)
+    await visible(page.getByText(`Signed in as ${s.admin.email}`).first())
+    expect(Object.fromEntries(authorize!)).toMatchObject({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: `${url}/console`,
+      code_challenge_method: 'S256',
+    })
+    expect(Object.fromEntries(exchange!)).toMatchObject({
+      grant_type: 'authorization_code',
+      client_id: clientId,
+      code: 'the-code',
+      redirect_uri: `${url}/console`,
+    })
+    // The verifier the page kept is the one its challenge was made from.
+    expect(await challengeOf(exchange!.get('code_verifier')!)).toBe(authorize!.get('code_challenge'))
+    expect(page.url()).not.toContain('code=')
+
+    const forged = await openTab()
+    await forged.page.route(`${url}/console/config.json`, (route) =>
+      route.fulfill({ json: { backend: 'cognito', hostedUi: { domain: hostedUi, clientId } } }),
+    )
+    await forged.page.goto(`${url}/console?code=stolen&state=not-mine`)
+    await text(forged.page.getByRole('alert')).toContain('does not match a sign-in started in this tab')
     expect(problems).toEqual([])
   })
 })
