@@ -127,7 +127,9 @@ describe.each(databaseTargets())('reading users on $kind', (target) => {
         })
       })
 
-      it('is 404 when the token subject has no identity record', async () => {
+      // FLIP answers 404 here; an account that no longer exists has no authority (SPEC §3), so the
+      // token is refused before any route runs.
+      it('is 401 when the token subject has no identity record', async () => {
         const ghost = {
           ...s.admin,
           id: randomUUID(),
@@ -135,8 +137,8 @@ describe.each(databaseTargets())('reading users on $kind', (target) => {
           username: 'ghost@example.org',
         }
         const response = await get('/api/users/me', await headersOf(ghost))
-        expect(response.statusCode).toBe(404)
-        expect(response.json().detail).toContain('is not registered')
+        expect(response.statusCode).toBe(401)
+        expect(response.json().detail).toBe('Could not validate credentials')
       })
     })
 
