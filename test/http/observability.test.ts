@@ -282,7 +282,10 @@ describe.each(databaseTargets())('request ids in background work on $kind', (tar
           requestId: 'onboarding-7f3a',
           to: 'completed',
         })
-        // The request's own lines carry it as well.
+        // The request's own lines carry it as well, its first transition included.
+        expect(
+          lines.find((l) => l.registrationId === registrationId && l.from === null && l.to === 'pending'),
+        ).toMatchObject({ requestId: 'onboarding-7f3a', reason: 'registration requested', actor: admin.id })
         expect(
           lines.find((l) => l.requestId === 'onboarding-7f3a' && l.msg === 'incoming request'),
         ).toBeDefined()

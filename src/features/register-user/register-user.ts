@@ -165,5 +165,17 @@ export const registerUser = async (
     }
     throw error
   }
+  // The registration's first transition (∅ → pending), as the saga logs every later one.
+  deps.log.info(
+    {
+      registrationId: registration.id,
+      from: null,
+      to: 'pending',
+      actor: caller.id,
+      reason: 'registration requested',
+      attempt: 0,
+    },
+    'registration transition',
+  )
   return outcomeOf(await advanceInline(deps, registration, caller.id))
 }
