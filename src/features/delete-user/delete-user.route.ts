@@ -17,7 +17,7 @@ export const deleteUserRoute =
           tags: ['users'],
           security: [{ bearer: [] }],
           params: UserParams,
-          response: { 200: Deleted, ...problemResponses(401, 403, 422, 429, 500, 503) },
+          response: { 200: Deleted, ...problemResponses(401, 403, 409, 422, 429, 500, 503) },
         },
         preHandler: requirePermissions(
           deps.permissions,

@@ -20,7 +20,7 @@ export const mfaRoutes =
           summary: "The caller's MFA enrolment, and whether it is required",
           tags: ['users'],
           security: [{ bearer: [] }],
-          response: { 200: MfaStatus, ...problemResponses(401, 404, 429, 500, 503) },
+          response: { 200: MfaStatus, ...problemResponses(401, 403, 404, 429, 500, 503) },
         },
       },
       async (request) => mfaStatus(deps, callerOf(request)),
