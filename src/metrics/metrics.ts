@@ -49,7 +49,7 @@ export const createMetrics = (): Metrics => {
   })
   new Gauge({
     name: `${PREFIX}jobs_queued`,
-    help: 'Background jobs queued and not yet started (pg-boss backlog)',
+    help: 'Registration jobs queued and not yet started (pg-boss backlog, as its monitor last counted it: up to a minute old)',
     registers: [registry],
     async collect() {
       const queued = await sources?.jobsQueued()
