@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -22,11 +22,12 @@ describe('flip-users registrations beside a running embedded server', () => {
 
   it('lists, shows and operates registrations through the server, with the usual exit codes', async () => {
     const env = { DATA_DIR: dataDir }
-    const server = await startServe({ ...env, LOG_LEVEL: 'info' })
+    const server = await startServe({ ...env, LOG_LEVEL: 'trace' })
     try {
       const token = printedAdminToken(server.stderr())
       // Only the owner may read what serve published: it holds an admin token.
       expect((await stat(servingEndpointPath(dataDir))).mode & 0o777).toBe(0o600)
+      const published = JSON.parse(await readFile(servingEndpointPath(dataDir), 'utf8')) as { token: string }
       const created = await fetch(`${server.url}/api/step/users`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -70,7 +71,10 @@ describe('flip-users registrations beside a running embedded server', () => {
       expect(unknown.code).toBe(66)
       expect(unknown.stderr).toContain('no registration 6d1da2d7-e510-488c-9085-8608cd817256')
       // The server did the work: its log has the requests, with their request ids.
-      expect(server.stdout()).toContain('"url":"/api/step/users?pageSize=100"')
+      expect(server.stdout()).toContain('"url":"/api/step/users?pageSize=100&pageNumber=1"')
+      // Neither token reached the server's log, at trace level.
+      expect(server.stdout()).not.toContain(published.token)
+      expect(server.stdout()).not.toContain(token)
     } finally {
       server.child.kill('SIGTERM')
     }

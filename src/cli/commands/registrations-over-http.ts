@@ -77,10 +77,20 @@ export const listViaServer = async (
   server: ServingEndpoint,
   options: { state?: RegistrationState; limit: number },
 ) => {
-  const query = new URLSearchParams({ pageSize: String(options.limit) })
-  if (options.state) query.set('state', options.state)
-  const page = (await callServer(server, 'GET', `/api/step/users?${query}`)) as { data: RegistrationRow[] }
-  return page.data.map((row) => ({
+  // Page by page (the API serves at most 500 a page) until the limit or the last page.
+  const rows: RegistrationRow[] = []
+  const pageSize = Math.min(options.limit, 500)
+  for (let pageNumber = 1; rows.length < options.limit; pageNumber++) {
+    const query = new URLSearchParams({ pageSize: String(pageSize), pageNumber: String(pageNumber) })
+    if (options.state) query.set('state', options.state)
+    const page = (await callServer(server, 'GET', `/api/step/users?${query}`)) as {
+      data: RegistrationRow[]
+      totalPages: number
+    }
+    rows.push(...page.data)
+    if (pageNumber >= page.totalPages) break
+  }
+  return rows.slice(0, options.limit).map((row) => ({
     registration_id: row.registration_id,
     state: row.state,
     email: row.email,
