@@ -1,8 +1,8 @@
-import { and, count, desc, gte, inArray, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/database.js'
-import { registration } from '../db/schema/index.js'
+import { registration, registrationEvent } from '../db/schema/index.js'
 import type { RegistrationState } from '../domain/registration-state.js'
-import type { Registration } from './registrations-repository.js'
+import type { Registration, RegistrationEvent } from './registrations-repository.js'
 
 /** The operator's filters. `states` empty or absent means every state. */
 export interface RegistrationFilter {
@@ -46,6 +46,27 @@ export const createRegistrationSearchRepository = (db: Db) => ({
       db.select({ total: count() }).from(registration).where(where),
     ])
     return { rows: rows as Registration[], total: Number(counted?.total ?? 0) }
+  },
+
+  /**
+   * The events written for one registration at or after `since` (by the database clock), oldest
+   * first, each with the registration's attempt counters now: what one piece of work did, in one
+   * query, for its log lines.
+   */
+  async workSince(
+    id: string,
+    since: Date,
+  ): Promise<{ event: RegistrationEvent; attempts: number; compensationAttempts: number }[]> {
+    return db
+      .select({
+        event: registrationEvent,
+        attempts: registration.attempts,
+        compensationAttempts: registration.compensationAttempts,
+      })
+      .from(registrationEvent)
+      .innerJoin(registration, eq(registration.id, registrationEvent.registrationId))
+      .where(and(eq(registrationEvent.registrationId, id), gte(registrationEvent.at, since)))
+      .orderBy(asc(registrationEvent.id))
   },
 
   /** How many registrations are in each state, over every filter but the state filter. */

@@ -1,10 +1,7 @@
 import type { Deps } from '../../container.js'
 import type { RegistrationState } from '../../domain/registration-state.js'
-import {
-  createRegistrationsRepository,
-  type Registration,
-  type RegistrationEvent,
-} from '../../repositories/registrations-repository.js'
+import { createRegistrationSearchRepository } from '../../repositories/registration-search-repository.js'
+import type { Registration, RegistrationEvent } from '../../repositories/registrations-repository.js'
 
 /** What observes the saga besides its own tables: the log and, when present, the metrics. */
 export type SagaObservers = Pick<Deps, 'log'> & Partial<Pick<Deps, 'metrics'>>
@@ -22,7 +19,7 @@ const COMPENSATION: readonly string[] = ['compensating', 'rolled_back', 'needs_a
  */
 export const reportTransitions = (
   observers: SagaObservers,
-  registration: Registration,
+  counters: Pick<Registration, 'attempts' | 'compensationAttempts'>,
   events: readonly RegistrationEvent[],
 ): void => {
   for (const event of events) {
@@ -33,7 +30,7 @@ export const reportTransitions = (
       to,
       actor: event.actor,
       reason: event.reason,
-      attempt: COMPENSATION.includes(to) ? registration.compensationAttempts : registration.attempts,
+      attempt: COMPENSATION.includes(to) ? counters.compensationAttempts : counters.attempts,
     }
     if (event.fromState === event.toState) {
       observers.log.debug(line, 'registration progress')
@@ -46,8 +43,9 @@ export const reportTransitions = (
 
 /**
  * Reports the transitions written under a lease claimed as `claimed` (events at or after the
- * claim, by the database's clock: the lease ran until `claim + leaseSeconds`). One read of the
- * registration's events per piece of work; never throws (a failed report must not fail the work).
+ * claim, by the database's clock: the lease ran until `claim + leaseSeconds`). One query per
+ * piece of work (its events with the registration's counters); never throws (a failed report
+ * must not fail the work).
  */
 export const reportWorkUnderLease = async (
   observers: SagaObservers & Pick<Deps, 'db'>,
@@ -55,11 +53,14 @@ export const reportWorkUnderLease = async (
   leaseSeconds: number,
 ): Promise<void> => {
   try {
-    const registrations = createRegistrationsRepository(observers.db)
-    const claimedAt = (claimed.leaseUntil?.getTime() ?? 0) - leaseSeconds * 1000
-    const events = (await registrations.events(claimed.id)).filter((event) => event.at.getTime() >= claimedAt)
-    if (events.length === 0) return
-    reportTransitions(observers, (await registrations.findById(claimed.id)) ?? claimed, events)
+    const claimedAt = new Date((claimed.leaseUntil?.getTime() ?? 0) - leaseSeconds * 1000)
+    const work = await createRegistrationSearchRepository(observers.db).workSince(claimed.id, claimedAt)
+    if (work.length === 0) return
+    reportTransitions(
+      observers,
+      work[0]!,
+      work.map((row) => row.event),
+    )
   } catch (error) {
     observers.log.warn({ err: error, registrationId: claimed.id }, 'could not report the transitions made')
   }
