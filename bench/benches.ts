@@ -1,7 +1,13 @@
 import { bulkImportBench } from './bulk-import.bench.js'
+import { embeddedBench } from './embedded.bench.js'
 import type { BenchModule } from './lib/bench-module.js'
 import { registrationBench } from './registration.bench.js'
 import { startupBench } from './startup.bench.js'
 
 /** Every benchmark `npm run bench` knows, in the order it runs them. */
-export const benches: readonly BenchModule[] = [registrationBench, bulkImportBench, startupBench]
+export const benches: readonly BenchModule[] = [
+  registrationBench,
+  bulkImportBench,
+  startupBench,
+  embeddedBench,
+]

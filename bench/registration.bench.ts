@@ -11,7 +11,7 @@ import { type FloorRun, RESEARCHER_ROLE_ID, runFloor, SERVICE_POOL_SIZE } from '
 const ADMIN_EMAIL = 'bench-admin@bench.example.org'
 const WARMUP_CONNECTIONS = 16
 
-interface Sizes {
+export interface Sizes {
   /** Concurrent connections, one run each. */
   levels: number[]
   /** Seconds per level, or… */
@@ -54,7 +54,7 @@ export interface ServiceRun {
 }
 
 /** Drives POST /api/step/users with autocannon, every request a new email. */
-const driveService = async (
+export const driveService = async (
   url: string,
   token: string,
   pid: number,

@@ -84,7 +84,7 @@ export const freePort = (): Promise<number> =>
 export const timeServeToReady = async (
   env: Record<string, string>,
   options: { timeoutMs?: number; pollMs?: number } = {},
-): Promise<{ ms: number; serve: Pick<ServeProcess, 'pid' | 'stop'> }> => {
+): Promise<{ ms: number; serve: Pick<ServeProcess, 'pid' | 'stop' | 'url'> & { stderr(): string } }> => {
   const port = await freePort()
   const started = performance.now()
   const child = spawn(process.execPath, [cliPath, 'serve'], {
@@ -93,7 +93,12 @@ export const timeServeToReady = async (
   })
   let stderr = ''
   child.stderr!.on('data', (chunk) => (stderr += chunk))
-  const serve = { pid: child.pid!, stop: stopper(child) }
+  const serve = {
+    pid: child.pid!,
+    url: `http://127.0.0.1:${port}`,
+    stop: stopper(child),
+    stderr: () => stderr,
+  }
   const deadline = started + (options.timeoutMs ?? 60_000)
   while (performance.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`flip-users serve exited with ${child.exitCode}:\n${stderr}`)

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { benches } from '../../bench/benches.js'
 import { type BulkImportResults, bulkImportBench } from '../../bench/bulk-import.bench.js'
+import { embeddedBench, type ModeRun } from '../../bench/embedded.bench.js'
 import type { BenchContext, BenchModule } from '../../bench/lib/bench-module.js'
 import { type BenchRecord, runAndRecord } from '../../bench/lib/report.js'
 import { registrationBench } from '../../bench/registration.bench.js'
@@ -52,8 +53,21 @@ describe('the benchmark suite', () => {
   it('lists every benchmark once, by a unique name', () => {
     const names = benches.map((bench) => bench.name)
     expect(new Set(names).size).toBe(names.length)
-    expect(names).toEqual(expect.arrayContaining(['registration', 'bulk-import', 'startup']))
+    expect(names).toEqual(expect.arrayContaining(['registration', 'bulk-import', 'startup', 'embedded']))
   })
+
+  it('starts embedded serve on a new and an existing data directory and registers through it, PostgreSQL beside it when there is one', async () => {
+    const record = await runTiny(embeddedBench)
+    const modes = (record.results as { modes: ModeRun[] }).modes
+    expect(modes.map((m) => m.mode)).toEqual(
+      postgresUrl === undefined ? ['embedded'] : ['embedded', 'postgresql'],
+    )
+    for (const m of modes) {
+      expect(m.newStartMs).toBeGreaterThan(0)
+      expect(m.existingStartMs).toBeGreaterThan(0)
+      expect(m.runs.map((run) => [run.connections, run.registrations, run.non2xx])).toEqual([[1, 10, 0]])
+    }
+  }, 120_000)
 
   it('times cold and warm starts to ready, embedded always and PostgreSQL when there is one', async () => {
     const record = await runTiny(startupBench)
