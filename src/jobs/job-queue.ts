@@ -1,11 +1,17 @@
 import { fromPglite, PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
+import { backoffDelayMs } from '../identity/pacing/backoff.js'
 import { jobNames } from './job-names.js'
 
 export interface JobQueue {
   /** Queues work on a registration unless some is already queued for it; `delaySeconds` defers it. */
   enqueueRegistration(registrationId: string, delaySeconds?: number, context?: JobContext): Promise<void>
+  /**
+   * Queues the next attempt at a registration whose work is not done (transient failure, lease
+   * held elsewhere), `context.attempt` deferrals in a row: exponential backoff with jitter.
+   */
+  deferRegistration(registrationId: string, context: JobContext): Promise<void>
   /** Runs `handler` for each registration job; throwing retries it with exponential backoff and jitter. */
   workRegistrations(
     handler: (registrationId: string, context: JobContext & RunContext) => Promise<void>,
@@ -25,6 +31,8 @@ export interface JobQueue {
 /** Carried in a job's payload: the request that started the work, for its log lines. */
 export interface JobContext {
   requestId?: string
+  /** How many times in a row this registration's work was deferred; sets the next backoff. */
+  attempt?: number
 }
 
 /** What the engine tells a handler about the run. */
@@ -59,6 +67,8 @@ export const startJobQueue = async (
       : new PgBoss({ connectionString: database.url, max: 4 })
   boss.on('error', (error) => log.error({ err: error }, 'job queue error'))
   await boss.start()
+  const retryDelaySeconds = options.retryDelaySeconds ?? 2
+  const retryDelayMaxSeconds = options.retryDelayMaxSeconds ?? 300
   await boss.createQueue(jobNames.advanceRegistration, {
     // At most one QUEUED job per registration (duplicates from the request path and the sweeps
     // collapse into one), but no limit on active ones: "one worker at a time" is the lease in the
@@ -69,9 +79,9 @@ export const startJobQueue = async (
     // finds the registration final (or leased) and ends.
     policy: 'short',
     retryLimit: 1000,
-    retryDelay: options.retryDelaySeconds ?? 2,
+    retryDelay: retryDelaySeconds,
     retryBackoff: true,
-    retryDelayMax: options.retryDelayMaxSeconds ?? 300,
+    retryDelayMax: retryDelayMaxSeconds,
     expireInSeconds: 300,
   })
   await boss.createQueue(jobNames.sweepRegistrations, { policy: 'stately', retryLimit: 0 })
@@ -79,23 +89,44 @@ export const startJobQueue = async (
   const timers = new Set<NodeJS.Timeout>()
   const running = new Map<NodeJS.Timeout, Promise<void>>()
 
+  const enqueueRegistration: JobQueue['enqueueRegistration'] = async (
+    registrationId,
+    delaySeconds,
+    context,
+  ) => {
+    await boss.send(
+      jobNames.advanceRegistration,
+      {
+        registrationId,
+        ...(context?.requestId ? { requestId: context.requestId } : {}),
+        ...(context?.attempt ? { attempt: context.attempt } : {}),
+      },
+      { singletonKey: registrationId, ...(delaySeconds ? { startAfter: delaySeconds } : {}) },
+    )
+  }
+
   return {
-    async enqueueRegistration(registrationId, delaySeconds, context) {
-      await boss.send(
-        jobNames.advanceRegistration,
-        { registrationId, ...(context?.requestId ? { requestId: context.requestId } : {}) },
-        { singletonKey: registrationId, ...(delaySeconds ? { startAfter: delaySeconds } : {}) },
+    enqueueRegistration,
+    async deferRegistration(registrationId, context) {
+      // A new queued job, not a pg-boss retry of this one: the one-queued-job rule (`short`) does
+      // not cover jobs waiting to be retried, so retries would pile up beside every sweep's job.
+      const delayMs = backoffDelayMs(
+        Math.max(0, (context.attempt ?? 1) - 1),
+        { baseDelayMs: retryDelaySeconds * 1000, maxDelayMs: retryDelayMaxSeconds * 1000 },
+        Math.random,
       )
+      await enqueueRegistration(registrationId, Math.max(1, Math.round(delayMs / 1000)), context)
     },
     async workRegistrations(handler) {
-      await boss.work<{ registrationId: string; requestId?: string }>(
+      await boss.work<{ registrationId: string; requestId?: string; attempt?: number }>(
         jobNames.advanceRegistration,
         { pollingIntervalSeconds, localConcurrency: options.concurrency ?? 4, includeMetadata: true },
         async ([job]) => {
           if (!job) return
-          const { registrationId, requestId } = job.data
+          const { registrationId, requestId, attempt } = job.data
           await handler(registrationId, {
             ...(requestId ? { requestId } : {}),
+            ...(attempt ? { attempt } : {}),
             jobId: job.id,
             retryCount: job.retryCount,
           })

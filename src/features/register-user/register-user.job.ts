@@ -3,19 +3,13 @@ import { createRegistrationsRepository } from '../../repositories/registrations-
 import { advanceRegistration } from './register-user.saga.js'
 import type { SagaDeps, SagaOptions } from './saga-context.js'
 
-/** Thrown so the job engine retries the job with backoff. */
-export class RetryLaterError extends Error {
-  constructor(registrationId: string, state: string) {
-    super(`registration ${registrationId} is still ${state}; retrying later`)
-    this.name = 'RetryLaterError'
-  }
-}
-
 const SWEEP_BATCH = 500
 
 /**
- * Background completion: a job per registration advances it; a transient failure (or a lease
- * held by someone else) throws, and the engine retries with exponential backoff and jitter.
+ * Background completion: a job per registration advances it; after a transient failure (or with
+ * a lease held by someone else) the job ends and queues the next attempt with exponential backoff
+ * and jitter, so a registration never has more than one job waiting. A job that throws (the
+ * database failing outside a step) is retried by the engine.
  * Two sweeps re-queue what nobody is working on:
  * - the lease sweep, every `options.sweepSeconds` in every process: registrations whose lease
  *   lapsed without a release, i.e. a process died (or stalled) holding them. This bounds recovery
@@ -26,10 +20,10 @@ const SWEEP_BATCH = 500
  *   a long backoff at about a minute.
  */
 export const startRegistrationWorkers = async (deps: SagaDeps, options: SagaOptions, queue: JobQueue) => {
-  await queue.workRegistrations(async (registrationId, { requestId, jobId, retryCount }) => {
+  await queue.workRegistrations(async (registrationId, { requestId, jobId, retryCount, attempt }) => {
     // The request that started this work names its lines too, so one id follows it end to end.
     const log = deps.log.child({ ...(requestId ? { requestId } : {}), jobId })
-    const line = { registrationId, actor: 'worker', attempt: retryCount + 1 }
+    const line = { registrationId, actor: 'worker', attempt: (attempt ?? 0) + retryCount + 1 }
     log.info(line, 'registration job started')
     let result: Awaited<ReturnType<typeof advanceRegistration>>
     try {
@@ -48,7 +42,11 @@ export const startRegistrationWorkers = async (deps: SagaDeps, options: SagaOpti
         { ...state, reason: result.claimed ? 'still workable' : 'held by another worker' },
         'registration job will retry',
       )
-      throw new RetryLaterError(registrationId, result.registration.state)
+      await queue.deferRegistration(registrationId, {
+        ...(requestId ? { requestId } : {}),
+        attempt: (attempt ?? 0) + 1,
+      })
+      return
     }
     log.info(state, 'registration job finished')
   })

@@ -61,7 +61,17 @@ export const advanceRegistration = async (
   try {
     let registration = claimed
     const ctx: StepContext = { deps, options, actor }
+    let leaseTakenAt = deps.clock.now().getTime()
     for (let step = steps[registration.state]; step !== undefined; step = steps[registration.state]) {
+      // One claim would otherwise cover the whole advance, paced IdP waits included, and once it
+      // lapsed the lapsed-lease sweep would start a second worker beside this one. Renewing once a
+      // third of the lease has gone keeps the hot path at one claim while steps are quick.
+      if (deps.clock.now().getTime() - leaseTakenAt > (options.leaseSeconds * 1000) / 3) {
+        const renewed = await registrations.claim(registrationId, owner, options.leaseSeconds)
+        if (!renewed) return { registration, retryLater: true, claimed: true }
+        registration = renewed
+        leaseTakenAt = deps.clock.now().getTime()
+      }
       let result: StepResult
       try {
         result = await step(ctx, registration)
@@ -78,8 +88,10 @@ export const advanceRegistration = async (
     }
     return { registration, retryLater: false, claimed: true }
   } finally {
-    await registrations.release(registrationId, owner)
-    // One log line per transition this work made, in the caller's log (its requestId, if any).
+    // One log line per transition this work made, in the caller's log (its requestId, if any),
+    // read while the lease still keeps other writers out, so no other worker's events are
+    // reported (and counted) as this work's.
     await reportWorkUnderLease(deps, claimed, options.leaseSeconds)
+    await registrations.release(registrationId, owner)
   }
 }

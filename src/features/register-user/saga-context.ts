@@ -7,8 +7,9 @@ export interface SagaOptions {
   /** Compensation attempts before a registration is handed to a person (`needs_attention`). */
   compensationBudget: number
   /**
-   * How long a worker's claim on a registration lasts. It must outlast any single step (IdP
-   * calls are bounded by their timeouts); a crashed worker's registrations wait this long.
+   * How long a worker's claim on a registration lasts. The saga renews it between steps once a
+   * third of it has gone, so it must outlast any single step (IdP calls are bounded by their
+   * timeouts, pacing waits included); a crashed worker's registrations wait this long.
    */
   leaseSeconds: number
   /**
