@@ -13,7 +13,7 @@ import {
 } from '../../repositories/registrations-repository.js'
 import { advanceRegistration } from '../register-user/register-user.saga.js'
 import { isOurs } from '../register-user/steps/create-identity-user.js'
-import { reportWorkUnderLease } from '../register-user/transition-log.js'
+import { reportTransitions, reportWorkUnderLease } from '../register-user/transition-log.js'
 import { toAppError } from '../shared/identity-failures.js'
 import { leaseOwnerId } from './lease-holder.js'
 
@@ -88,19 +88,21 @@ const changedMeanwhile = (registrationId: string, cause: unknown) =>
  * registration out of needs_attention, so no lease is needed: the conditional transition is enough.
  */
 const reopenCompensation = async (
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
   registration: Registration,
   reason: string,
   actor: string,
 ) => {
   try {
-    await createRegistrationsRepository(deps.db).transition(registration.id, {
-      from: 'needs_attention',
-      to: 'compensating',
-      actor,
-      reason,
+    const event = { from: 'needs_attention', to: 'compensating', actor, reason } as const
+    const reopened = await createRegistrationsRepository(deps.db).transition(registration.id, {
+      ...event,
       patch: { compensationAttempts: 0 },
     })
+    // Made before the advance claims a lease, so the advance's own report does not see it.
+    reportTransitions(deps, reopened, [
+      { registrationId: registration.id, fromState: event.from, toState: event.to, actor, reason },
+    ])
   } catch (error) {
     if (error instanceof StaleRegistrationError) throw changedMeanwhile(registration.id, error)
     throw error

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callerOf } from '../../http/auth-plugin.js'
 import { problemResponses } from '../../http/problem.js'
+import { requestScoped } from '../../http/request-tracing.js'
 import { requirePermissions } from '../../http/require-permissions.js'
 import type { RegisterUserDeps } from '../register-user/register-user.js'
 import { IdempotencyHeaders } from '../register-user/register-user.schemas.js'
@@ -31,7 +32,8 @@ export const registerBatchRoute =
       },
       async (request) => {
         const { batch, results } = await registerBatch(
-          deps,
+          // The background work each row queues logs under this request's id too.
+          requestScoped(deps, request),
           request.body as Record<string, unknown>[],
           callerOf(request),
           request.headers['idempotency-key'],

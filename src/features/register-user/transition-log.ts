@@ -20,7 +20,7 @@ const COMPENSATION: readonly string[] = ['compensating', 'rolled_back', 'needs_a
 export const reportTransitions = (
   observers: SagaObservers,
   counters: Pick<Registration, 'attempts' | 'compensationAttempts'>,
-  events: readonly RegistrationEvent[],
+  events: readonly Pick<RegistrationEvent, 'registrationId' | 'fromState' | 'toState' | 'actor' | 'reason'>[],
 ): void => {
   for (const event of events) {
     const to = event.toState as RegistrationState
