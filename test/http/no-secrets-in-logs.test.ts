@@ -8,6 +8,8 @@ import { startRegistrationWorkers } from '../../src/features/register-user/regis
 import { buildApp } from '../../src/http/build-app.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import { loggerOptions } from '../../src/logger.js'
+import { waitForState } from '../register-user/saga-assertions.js'
+import { injectDatabaseFault, installDatabaseFaults } from '../support/database-faults.js'
 import { bearer, createAdmin, tokenFor, uniqueEmail } from '../support/factories.js'
 import { scriptIdentityProvider } from '../support/scripted-identity-provider.js'
 import { rowsOf } from '../support/sql-rows.js'
@@ -63,10 +65,21 @@ describe.each(databaseTargets())('no secrets in the logs on $kind', (target) => 
           })
 
         expect((await register(uniqueEmail('ok'))).statusCode).toBe(201)
-        idp.fail('createUser', () => new IdentityProviderError('Unavailable', 'down'), { times: 3 })
-        expect((await register(uniqueEmail('later'))).statusCode).toBe(202)
+        // Down until healed: a fixed count would race the sweep's job between inline attempts.
+        idp.fail('createUser', () => new IdentityProviderError('Unavailable', 'down'))
+        const later = await register(uniqueEmail('later'))
+        expect(later.statusCode).toBe(202)
+        idp.heal('createUser')
+        // Finished first, so the grant fault below meets the next registration, not this one.
+        await waitForState(database(), later.json().registration_id, 'completed')
+        // A definitive grant failure whose rollback fails too: compensation, then needs_attention.
         idp.fail('deleteUser', () => new IdentityProviderError('ProviderError', 'nope'))
-        await database().db.execute(sql`SELECT 1`)
+        await installDatabaseFaults(database())
+        await injectDatabaseFault(database(), 'user_role', '23514', 1)
+        const undone = await register(uniqueEmail('undo'))
+        expect(undone.statusCode).toBe(500)
+        const stuck = undone.json().registrationId as string
+        await waitForState(database(), stuck, 'needs_attention')
         const list = await app.inject({ method: 'GET', url: '/api/step/users?state=pending', headers })
         expect(list.statusCode).toBe(200)
         await app.inject({ method: 'GET', url: '/api/users', headers })
@@ -79,10 +92,11 @@ describe.each(databaseTargets())('no secrets in the logs on $kind', (target) => 
         })
         await app.inject({ method: 'GET', url: '/metrics', headers: bearer(METRICS_TOKEN) })
         await app.inject({ method: 'GET', url: '/metrics', headers: bearer(`${METRICS_TOKEN}x`) })
-        const pending = (
-          await rowsOf<{ id: string }>(database(), sql`SELECT id FROM registration WHERE state = 'pending'`)
-        )[0]
-        if (pending) await app.inject({ method: 'POST', url: `/api/step/users/${pending.id}/retry`, headers })
+        // The operator's retry, once the IdP deletes again, finishes the rollback.
+        idp.heal('deleteUser')
+        const retried = await app.inject({ method: 'POST', url: `/api/step/users/${stuck}/retry`, headers })
+        expect(retried.statusCode).toBe(200)
+        await waitForState(database(), stuck, 'rolled_back')
         // Let the background finish what is left.
         await new Promise((resolve) => setTimeout(resolve, 3_000))
 
@@ -103,6 +117,8 @@ describe.each(databaseTargets())('no secrets in the logs on $kind', (target) => 
       expect(captured.split('\n').length).toBeGreaterThan(20)
       expect(captured).toContain('"msg":"registration progress"')
       expect(captured).toContain('"msg":"registration job started"')
+      expect(captured).toContain('"to":"needs_attention"')
+      expect(captured).toContain('"to":"rolled_back"')
       const leaked = secrets.filter((secret) => secret.length >= 16 && captured.includes(secret))
       expect(leaked.map((secret) => `${secret.slice(0, 12)}…`)).toEqual([])
       expect(captured).not.toMatch(/PRIVATE KEY/)
