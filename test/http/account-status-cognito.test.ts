@@ -5,7 +5,7 @@ import type { Clock } from '../../src/domain/clock.js'
 import { ADMIN_ROLE_ID, VIEWER_ROLE_ID } from '../../src/domain/roles.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
 import { type AwsFaultProxy, startAwsFaultProxy } from '../support/aws-fault-proxy.js'
-import { useCognitoLocal } from '../support/cognito-local.js'
+import { cognitoEnv, useCognitoLocal } from '../support/cognito-local.js'
 import { bearer } from '../support/factories.js'
 import { createTestApp, type TestApp } from '../support/test-app.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
@@ -34,15 +34,7 @@ describe(`account status with AUTH_BACKEND=cognito on ${target.kind}`, () => {
     proxy = await startAwsFaultProxy(emulator().endpoint)
     t = await createTestApp(database(), {
       clock,
-      env: {
-        AUTH_BACKEND: 'cognito',
-        AWS_REGION: 'eu-west-2',
-        AWS_COGNITO_USER_POOL_ID: pool.userPoolId,
-        AWS_COGNITO_APP_CLIENT_ID: pool.appClientId,
-        COGNITO_ENDPOINT: proxy.url,
-        COGNITO_ISSUER: pool.issuer,
-        ACCOUNT_STATUS_CACHE_SECONDS: '60',
-      },
+      env: cognitoEnv(pool, proxy.url, { ACCOUNT_STATUS_CACHE_SECONDS: '60' }),
     })
   })
   afterAll(async () => {

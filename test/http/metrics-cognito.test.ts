@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_ROLE_ID, RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
 import { type AwsFaultProxy, startAwsFaultProxy } from '../support/aws-fault-proxy.js'
-import { useCognitoLocal } from '../support/cognito-local.js'
+import { cognitoEnv, useCognitoLocal } from '../support/cognito-local.js'
 import { bearer } from '../support/factories.js'
 import { createTestApp, type TestApp } from '../support/test-app.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
@@ -35,15 +35,7 @@ describe(`identity-provider metrics with AUTH_BACKEND=cognito on ${target.kind}`
     const { pool } = emulator()
     proxy = await startAwsFaultProxy(emulator().endpoint)
     t = await createTestApp(database(), {
-      env: {
-        AUTH_BACKEND: 'cognito',
-        AWS_REGION: 'eu-west-2',
-        AWS_COGNITO_USER_POOL_ID: pool.userPoolId,
-        AWS_COGNITO_APP_CLIENT_ID: pool.appClientId,
-        COGNITO_ENDPOINT: proxy.url,
-        COGNITO_ISSUER: pool.issuer,
-        ENFORCE_MFA: 'false',
-      },
+      env: cognitoEnv(pool, proxy.url, { ENFORCE_MFA: 'false' }),
     })
   })
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { createAuditRepository } from '../../src/repositories/audit-repository.j
 import { createProfilesRepository } from '../../src/repositories/profiles-repository.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
 import { type AwsFaultProxy, startAwsFaultProxy } from '../support/aws-fault-proxy.js'
-import { useCognitoLocal } from '../support/cognito-local.js'
+import { cognitoEnv, useCognitoLocal } from '../support/cognito-local.js'
 import { bearer } from '../support/factories.js'
 import { createTestApp, type TestApp } from '../support/test-app.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
@@ -34,15 +34,7 @@ describe(`user management through AUTH_BACKEND=cognito on ${target.kind}`, () =>
     proxy = await startAwsFaultProxy(emulator().endpoint)
     proxy.pageListUsers(true)
     t = await createTestApp(database(), {
-      env: {
-        AUTH_BACKEND: 'cognito',
-        AWS_REGION: 'eu-west-2',
-        AWS_COGNITO_USER_POOL_ID: pool.userPoolId,
-        AWS_COGNITO_APP_CLIENT_ID: pool.appClientId,
-        COGNITO_ENDPOINT: proxy.url,
-        COGNITO_ISSUER: pool.issuer,
-        ENFORCE_MFA: 'true',
-      },
+      env: cognitoEnv(pool, proxy.url, { ENFORCE_MFA: 'true' }),
     })
   })
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ADMIN_ROLE_ID, RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
 import { type AwsFaultProxy, busiestWindow, startAwsFaultProxy } from '../support/aws-fault-proxy.js'
-import { useCognitoLocal } from '../support/cognito-local.js'
+import { cognitoEnv, useCognitoLocal } from '../support/cognito-local.js'
 import {
   clearDatabaseFaults,
   injectDatabaseFault,
@@ -43,16 +43,10 @@ describe(`register-user saga through AUTH_BACKEND=cognito on ${target.kind}`, ()
     t = await createTestApp(database(), {
       workers: true,
       saga: { compensationBudget: 4, leaseSeconds: 5 },
-      env: {
-        AUTH_BACKEND: 'cognito',
-        AWS_REGION: 'eu-west-2',
-        AWS_COGNITO_USER_POOL_ID: pool.userPoolId,
-        AWS_COGNITO_APP_CLIENT_ID: pool.appClientId,
-        COGNITO_ENDPOINT: proxy.url,
-        COGNITO_ISSUER: pool.issuer,
+      env: cognitoEnv(pool, proxy.url, {
         COGNITO_TIMEOUT_MS: '1000',
         COGNITO_RATE_CREATE: String(CREATE_RATE),
-      },
+      }),
     })
   })
   afterAll(async () => {

@@ -18,6 +18,21 @@ const HOST = '127.0.0.1'
 /** Any region the adapter's configuration accepts; cognito-local ignores it. */
 export const EMULATOR_REGION = 'eu-west-2'
 
+/** The service's environment for AUTH_BACKEND=cognito on `pool`, calling Cognito at `endpoint`. */
+export const cognitoEnv = (
+  pool: UserPool,
+  endpoint: string,
+  extra: Record<string, string> = {},
+): Record<string, string> => ({
+  AUTH_BACKEND: 'cognito',
+  AWS_REGION: EMULATOR_REGION,
+  AWS_COGNITO_USER_POOL_ID: pool.userPoolId,
+  AWS_COGNITO_APP_CLIENT_ID: pool.appClientId,
+  COGNITO_ENDPOINT: endpoint,
+  COGNITO_ISSUER: pool.issuer,
+  ...extra,
+})
+
 export interface UserPool {
   userPoolId: string
   appClientId: string
