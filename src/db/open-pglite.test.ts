@@ -6,8 +6,9 @@ import { sql } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openPglite, pgliteTemplateDirectory } from './open-pglite.js'
 
+// PGlite's answer to `execute` carries its rows (the shared `Db` type leaves the result unknown).
 const rowsOf = async (database: Awaited<ReturnType<typeof openPglite>>, query: string) =>
-  (await database.db.execute(sql.raw(query))).rows as Record<string, unknown>[]
+  ((await database.db.execute(sql.raw(query))) as unknown as { rows: Record<string, unknown>[] }).rows
 
 // The template is made by `npm run build`, which the test run's global setup runs when dist/ is stale.
 describe.skipIf(!existsSync(pgliteTemplateDirectory))(
