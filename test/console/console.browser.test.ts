@@ -12,7 +12,7 @@ import { registrationById } from '../register-user/saga-assertions.js'
 import { repoRoot } from '../support/built-cli.js'
 import { clearDatabaseFaults, injectDatabaseFault } from '../support/database-faults.js'
 import { createUser, uniqueEmail } from '../support/factories.js'
-import { useScriptedTestApp } from '../support/scripted-test-app.js'
+import { registerAsAdmin, useScriptedTestApp } from '../support/scripted-test-app.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 
 /** Debian's chromium (`apt-get install -y chromium`; .ci/run installs it). */
@@ -95,16 +95,8 @@ describe.skipIf(!haveChromium && !underCi)('the console in Chromium', () => {
     return { page, problems }
   }
 
-  const register = async (email: string) => {
-    const response = await s.t.app.inject({
-      method: 'POST',
-      url: '/api/step/users',
-      headers: s.headers,
-      payload: { email, name: 'Grace Hopper', organisation: 'Trust A', roles: [RESEARCHER_ROLE_ID] },
-    })
-    const body = response.json()
-    return { status: response.statusCode, id: (body.registration_id ?? body.registrationId) as string }
-  }
+  const register = (email: string) =>
+    registerAsAdmin(s, email, { name: 'Grace Hopper', organisation: 'Trust A' })
 
   it('signs in with the one-time link and retries a needs_attention registration to rolled_back', async () => {
     // Roles cannot be granted, and deleting the IdP user fails past the budget of one: stuck.

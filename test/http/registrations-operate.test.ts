@@ -7,7 +7,7 @@ import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import { footprintOf, registrationById } from '../register-user/saga-assertions.js'
 import { clearDatabaseFaults, injectDatabaseFault } from '../support/database-faults.js'
 import { bearer, createViewer, tokenFor, uniqueEmail } from '../support/factories.js'
-import { useScriptedTestApp } from '../support/scripted-test-app.js'
+import { registerAsAdmin, useScriptedTestApp } from '../support/scripted-test-app.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 
 const unavailable = () => new IdentityProviderError('Unavailable', 'The identity provider is unavailable')
@@ -19,16 +19,7 @@ describe.each(databaseTargets())('registrations over HTTP on $kind', (target) =>
     const database = useTestDatabase(target)
     const s = useScriptedTestApp(database, { faults: true, saga: { compensationBudget: 1 } })
 
-    const register = async (email: string) => {
-      const response = await s.t.app.inject({
-        method: 'POST',
-        url: '/api/step/users',
-        headers: s.headers,
-        payload: { email, name: 'Test User', organisation: 'Example Org', roles: [RESEARCHER_ROLE_ID] },
-      })
-      const body = response.json()
-      return { status: response.statusCode, id: (body.registration_id ?? body.registrationId) as string }
-    }
+    const register = (email: string) => registerAsAdmin(s, email)
     const list = (query = '', headers = s.headers) =>
       s.t.app.inject({ method: 'GET', url: `/api/step/users${query}`, headers })
     const operate = (id: string, verb: 'retry' | 'abandon', headers = s.headers) =>

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest'
 import type { Database } from '../../src/db/database.js'
+import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import type { IdentityUser } from '../../src/identity/identity-provider.js'
 import { clearDatabaseFaults, installDatabaseFaults } from './database-faults.js'
 import { bearer, createAdmin, tokenFor } from './factories.js'
@@ -70,4 +71,23 @@ export const useScriptedTestApp = (
       return headers
     },
   }
+}
+
+/**
+ * `POST /api/step/users` as the scripted app's admin, with the Researcher role: the answer's
+ * status and the registration id it names (in the body of a success, or in a problem).
+ */
+export const registerAsAdmin = async (
+  s: ScriptedApp,
+  email: string,
+  profile: { name: string; organisation: string } = { name: 'Test User', organisation: 'Example Org' },
+): Promise<{ status: number; id: string }> => {
+  const response = await s.t.app.inject({
+    method: 'POST',
+    url: '/api/step/users',
+    headers: s.headers,
+    payload: { email, ...profile, roles: [RESEARCHER_ROLE_ID] },
+  })
+  const body = response.json()
+  return { status: response.statusCode, id: (body.registration_id ?? body.registrationId) as string }
 }

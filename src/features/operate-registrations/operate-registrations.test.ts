@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { footprintOf, registrationById, transitionsOf } from '../../../test/register-user/saga-assertions.js'
 import { clearDatabaseFaults, injectDatabaseFault } from '../../../test/support/database-faults.js'
 import { createAdmin, createUser, uniqueEmail } from '../../../test/support/factories.js'
-import { useScriptedTestApp } from '../../../test/support/scripted-test-app.js'
+import { registerAsAdmin, useScriptedTestApp } from '../../../test/support/scripted-test-app.js'
 import { databaseTargets, useTestDatabase } from '../../../test/support/test-database.js'
 import { normaliseEmail } from '../../domain/email.js'
 import { RESEARCHER_ROLE_ID } from '../../domain/roles.js'
@@ -41,16 +41,7 @@ describe.each(databaseTargets())('operating registrations on $kind', (target) =>
 
     const s = useScriptedTestApp(database, { faults: true, saga: { compensationBudget: 2 } })
 
-    const register = async (email: string) => {
-      const response = await s.t.app.inject({
-        method: 'POST',
-        url: '/api/step/users',
-        headers: s.headers,
-        payload: { email, name: 'Test User', organisation: 'Example Org', roles: [RESEARCHER_ROLE_ID] },
-      })
-      const body = response.json()
-      return { status: response.statusCode, id: (body.registration_id ?? body.registrationId) as string }
-    }
+    const register = (email: string) => registerAsAdmin(s, email)
 
     /** Moves a registration's last change back past the abandon settle window. */
     const settle = (id: string) =>
