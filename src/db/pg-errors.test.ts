@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { databaseTargets, useTestDatabase } from '../../test/support/test-database.js'
-import { isTransientDbError, isUniqueViolation, sqlStateOf } from './pg-errors.js'
+import { dbFailureClassOf, isTransientDbError, isUniqueViolation, sqlStateOf } from './pg-errors.js'
 import { roles } from './schema/index.js'
 
 /** An error shaped like the `pg`/PGlite driver's: a message plus the server's fields. */
@@ -54,6 +54,26 @@ describe('isTransientDbError', () => {
     const looping: Error & { cause?: unknown } = new Error('loop')
     looping.cause = looping
     expect(isTransientDbError(looping)).toBe(false)
+  })
+})
+
+describe('dbFailureClassOf', () => {
+  it.each([
+    ['08006', 'connection'],
+    ['57P01', 'connection'],
+    ['ECONNRESET', 'connection'],
+    ['40001', 'serialization'],
+    ['40P01', 'deadlock'],
+    ['23505', 'unique_violation'],
+    ['23503', 'other'],
+    ['42601', 'other'],
+  ])('reads %s as %s, through a Drizzle wrapper too', (code, failureClass) => {
+    expect(dbFailureClassOf(pgError({ code }))).toBe(failureClass)
+    expect(dbFailureClassOf(drizzleWrapped(pgError({ code })))).toBe(failureClass)
+  })
+
+  it.each([new Error('something else'), null, 'text'])('says %s is not a database error', (thrown) => {
+    expect(dbFailureClassOf(thrown)).toBeUndefined()
   })
 })
 

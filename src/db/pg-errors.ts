@@ -57,3 +57,27 @@ export const isTransientDbError = (error: unknown): boolean => {
   }
   return false
 }
+
+/** The failure classes callers tell apart; `undefined` from {@link dbFailureClassOf} means "not a database error". */
+export type DbFailureClass = 'connection' | 'serialization' | 'deadlock' | 'unique_violation' | 'other'
+
+/**
+ * Which class of database failure an error is. A transient code anywhere in the chain wins (the
+ * same reading as {@link isTransientDbError}), then a unique violation; any other SQLSTATE is
+ * `other` (definitive). Errors with neither a SQLSTATE nor a socket errno are not database errors.
+ */
+export const dbFailureClassOf = (error: unknown): DbFailureClass | undefined => {
+  const codes = chainOf(error)
+    .map((link) => link.code)
+    .filter((code): code is string => typeof code === 'string')
+  if (codes.some((code) => code === '40001')) return 'serialization'
+  if (codes.some((code) => code === '40P01')) return 'deadlock'
+  if (
+    codes.some(
+      (code) => connectionErrnos.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code),
+    )
+  )
+    return 'connection'
+  if (codes.includes('23505')) return 'unique_violation'
+  return sqlStateOf(error) === undefined ? undefined : 'other'
+}
