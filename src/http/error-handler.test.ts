@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../errors/app-error.js'
+import { type IdentityErrorReason, IdentityProviderError } from '../identity/identity-errors.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 
 const NewUser = Type.Object(
@@ -29,6 +30,16 @@ const buildTestApp = async (): Promise<FastifyInstance> => {
     throw new AppError('Throttled', 'idp.throttled', 'Too many requests, try again later', {
       retryAfterSeconds: 2.5,
     })
+  })
+  app.get<{ Params: { reason: IdentityErrorReason } }>('/idp/:reason', async (request) => {
+    throw new IdentityProviderError(request.params.reason, 'The email address is not valid', {
+      cause: new Error('secret provider text'),
+      retryAfterMs: 2500,
+    })
+  })
+  app.get<{ Params: { code: string } }>('/db/:code', async (request) => {
+    const driverError = Object.assign(new Error('secret database text'), { code: request.params.code })
+    throw new Error('Failed query: select ...', { cause: driverError })
   })
   await app.ready()
   return app
@@ -172,6 +183,44 @@ describe('the HTTP error handler', () => {
       detail: 'Too many requests, try again later',
       code: 'idp.throttled',
     })
+  })
+
+  // Use cases no longer convert by hand: whatever reaches the handler unconverted takes its row
+  // in the identity error bridge.
+  it.each([
+    ['Throttled', 429, 'idp.throttled', 'The identity provider is throttling requests; please retry later.'],
+    ['Unavailable', 503, 'idp.unavailable', 'The identity provider is unavailable; please try again.'],
+    [
+      'Ambiguous',
+      503,
+      'idp.ambiguous',
+      'The identity provider did not confirm the change; please verify and retry.',
+    ],
+    ['InvalidInput', 422, 'idp.invalid_input', 'The email address is not valid'],
+    ['NotFound', 500, 'internal.unexpected', 'Internal server error'],
+    ['AlreadyExists', 500, 'internal.unexpected', 'Internal server error'],
+    ['ProviderError', 500, 'internal.unexpected', 'Internal server error'],
+  ])('answers an unconverted identity-provider %s with %i %s', async (reason, status, code, detail) => {
+    const response = await app.inject({ url: `/idp/${reason}` })
+    expect(response.statusCode).toBe(status)
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(response.json()).toMatchObject({ status, code, detail })
+    expect(response.headers['retry-after']).toBe(reason === 'Throttled' ? '3' : undefined)
+    expect(response.body).not.toContain('secret')
+  })
+
+  it.each([
+    ['08006', 503, 'database.unavailable'],
+    ['57P01', 503, 'database.unavailable'],
+    ['40001', 503, 'database.unavailable'],
+    ['40P01', 503, 'database.unavailable'],
+    ['23505', 500, 'internal.unexpected'],
+    ['42601', 500, 'internal.unexpected'],
+  ])('answers an unconverted database error %s with %i %s', async (sqlState, status, code) => {
+    const response = await app.inject({ url: `/db/${sqlState}` })
+    expect(response.statusCode).toBe(status)
+    expect(response.json()).toMatchObject({ status, code })
+    expect(response.body).not.toContain('secret')
   })
 
   it('answers an unknown route with a 404 problem', async () => {

@@ -1,8 +1,9 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type AppError, isAppError } from '../errors/app-error.js'
-import { appError, internalError } from '../errors/error-catalogue.js'
+import { appError } from '../errors/error-catalogue.js'
 import { httpStatusOf, titleOf } from '../errors/http-status.js'
+import { toAppError } from '../identity/identity-error-bridge.js'
 import { toValidationProblem } from './validation-errors.js'
 
 const sendProblem = (reply: FastifyReply, status: number, body: Record<string, unknown>) =>
@@ -38,8 +39,10 @@ const sendAppError = (reply: FastifyReply, error: AppError) => {
 
 /**
  * The only place that turns failures into HTTP. Known errors keep FLIP's `detail`; Fastify's own
- * 4xx (bad JSON, wrong content type, body too large) keep their status and safe message;
- * everything else is a 500 whose body never carries the internal message.
+ * 4xx (bad JSON, wrong content type, body too large) keep their status and safe message; an
+ * identity-provider or database error that reached here unconverted takes its row in the error
+ * bridge (429 with Retry-After, 503, 422 `idp.invalid_input`), so use cases need no try block
+ * just to convert; everything else is a 500 whose body never carries the internal message.
  */
 export const errorHandler = (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
   if (isAppError(error)) {
@@ -67,8 +70,9 @@ export const errorHandler = (error: FastifyError | Error, request: FastifyReques
             : 'request.malformed',
     })
   }
-  request.log.error({ err: error }, 'unhandled error')
-  return sendAppError(reply, internalError(error))
+  const converted = toAppError(error)
+  if (converted.kind === 'Internal') request.log.error({ err: error }, 'unhandled error')
+  return sendAppError(reply, converted)
 }
 
 export const notFoundHandler = (request: FastifyRequest, reply: FastifyReply) =>

@@ -1,12 +1,12 @@
 import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
-import { appError, internalError } from '../../errors/error-catalogue.js'
+import { appError } from '../../errors/error-catalogue.js'
+import { toAppError } from '../../identity/identity-error-bridge.js'
 import {
   type AccessRequestRow,
   type AccessRequestStatus,
   createAccessRequestsRepository,
 } from '../../repositories/access-requests-repository.js'
-import { toAppError } from '../shared/identity-failures.js'
 import type { AccessRequestNotifier } from './access-request-notifier.js'
 
 export interface AccessRequestRecord {
@@ -49,11 +49,13 @@ export const submitAccessRequest = async (
   try {
     row = await requests.insert(request)
   } catch (error) {
-    throw toAppError(error, () =>
-      appError('access_request.record_failed', 'Failed to record access request. Please try again later.', {
-        cause: error,
-      }),
-    )
+    // FLIP's own 500 detail for a request it could not store; an outage keeps the bridge's 503.
+    throw toAppError(error, {
+      otherwise: {
+        code: 'access_request.record_failed',
+        detail: 'Failed to record access request. Please try again later.',
+      },
+    })
   }
   try {
     await deps.notifier.notify({
@@ -73,21 +75,17 @@ export const listAccessRequests = async (
   deps: Pick<Deps, 'db'>,
   query: { status: AccessRequestStatus | undefined; page: number; pageSize: number },
 ) => {
-  try {
-    const { rows, total } = await createAccessRequestsRepository(deps.db).page({
-      status: query.status,
-      limit: query.pageSize,
-      offset: (query.page - 1) * query.pageSize,
-    })
-    return {
-      page: query.page,
-      pageSize: query.pageSize,
-      totalPages: Math.ceil(total / query.pageSize),
-      totalRecords: total,
-      data: rows.map(toRecord),
-    }
-  } catch (error) {
-    throw toAppError(error, () => internalError(error))
+  const { rows, total } = await createAccessRequestsRepository(deps.db).page({
+    status: query.status,
+    limit: query.pageSize,
+    offset: (query.page - 1) * query.pageSize,
+  })
+  return {
+    page: query.page,
+    pageSize: query.pageSize,
+    totalPages: Math.ceil(total / query.pageSize),
+    totalRecords: total,
+    data: rows.map(toRecord),
   }
 }
 
@@ -101,12 +99,7 @@ export const updateAccessRequest = async (
   status: AccessRequestStatus,
   caller: Caller,
 ): Promise<AccessRequestRecord> => {
-  let row: AccessRequestRow | undefined
-  try {
-    row = await createAccessRequestsRepository(deps.db).setStatus(id, status, caller.id)
-  } catch (error) {
-    throw toAppError(error, () => internalError(error))
-  }
+  const row = await createAccessRequestsRepository(deps.db).setStatus(id, status, caller.id)
   if (!row) throw appError('access_request.not_found', 'Access request not found')
   return toRecord(row)
 }

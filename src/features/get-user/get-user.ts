@@ -1,15 +1,20 @@
 import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
-import { appError } from '../../errors/error-catalogue.js'
-import { isIdentityError } from '../../identity/identity-errors.js'
+import { toAppError } from '../../identity/identity-error-bridge.js'
 import type { IdentityUser } from '../../identity/identity-provider.js'
 import { createProfilesRepository } from '../../repositories/profiles-repository.js'
-import { toAppError } from '../shared/identity-failures.js'
-import { identityReadFailure, toUserSummary, toUserViews } from '../user-views/user-views.js'
+import {
+  identityReadFailure,
+  identityReadOverrides,
+  toUserSummary,
+  toUserViews,
+} from '../user-views/user-views.js'
 import type { UserSummary, UserView } from '../user-views/user-views.schemas.js'
 
 export type GetUserDeps = Pick<Deps, 'db' | 'idp'>
 
+// Reclassifies FLIP's way: a missing user is the provider's 404, other refusals its 500 text.
+// Database failures after the read need no catch: the error handler's bridge answers them.
 const readIdentity = async (read: () => Promise<IdentityUser>): Promise<IdentityUser> => {
   try {
     return await read()
@@ -18,8 +23,11 @@ const readIdentity = async (read: () => Promise<IdentityUser>): Promise<Identity
   }
 }
 
-const databaseFailure = (error: unknown) =>
-  toAppError(error, () => appError('internal.unexpected', 'Internal server error', { cause: error }))
+// A lookup never echoes the address: the caller may be probing for who is registered.
+const lookupOverrides = {
+  ...identityReadOverrides,
+  NotFound: { code: 'user.not_found', detail: 'User not found.' },
+} as const
 
 /**
  * FLIP's `/users/me`: the caller as the identity provider knows it, with the profile merged in.
@@ -27,11 +35,7 @@ const databaseFailure = (error: unknown) =>
  */
 export const getCurrentUser = async (deps: GetUserDeps, caller: Caller): Promise<UserSummary> => {
   const user = await readIdentity(() => deps.idp.getUserById(caller.id))
-  try {
-    return toUserSummary(user, await createProfilesRepository(deps.db).find(user.id))
-  } catch (error) {
-    throw databaseFailure(error)
-  }
+  return toUserSummary(user, await createProfilesRepository(deps.db).find(user.id))
 }
 
 /**
@@ -47,9 +51,7 @@ export const lookUpUser = async (
     const user = await deps.idp.getUserByEmail(email)
     return { id: user.id, email: user.email, isDisabled: !user.enabled }
   } catch (error) {
-    if (isIdentityError(error, 'NotFound'))
-      throw appError('user.not_found', 'User not found.', { cause: error })
-    throw identityReadFailure(error)
+    throw toAppError(error, lookupOverrides)
   }
 }
 
@@ -59,10 +61,6 @@ export const lookUpUser = async (
  */
 export const getUser = async (deps: GetUserDeps, userId: string): Promise<UserView> => {
   const user = await readIdentity(() => deps.idp.getUserById(userId))
-  try {
-    const [view] = await toUserViews(deps.db, [user])
-    return view!
-  } catch (error) {
-    throw databaseFailure(error)
-  }
+  const [view] = await toUserViews(deps.db, [user])
+  return view!
 }

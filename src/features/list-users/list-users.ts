@@ -1,9 +1,7 @@
 import type { Deps } from '../../container.js'
 import { compareCodePoints } from '../../domain/code-point-order.js'
-import { internalError } from '../../errors/error-catalogue.js'
 import type { IdentityUser } from '../../identity/identity-provider.js'
 import { createUserDirectoryRepository } from '../../repositories/user-directory-repository.js'
-import { toAppError } from '../shared/identity-failures.js'
 import { identityReadFailure, toUserViews } from '../user-views/user-views.js'
 import type { UserView } from '../user-views/user-views.schemas.js'
 
@@ -53,27 +51,25 @@ export const listUsers = async (deps: ListUsersDeps, query: ListUsersQuery): Pro
   try {
     users = await walkDirectory(deps.idp)
   } catch (error) {
+    // FLIP's read answers (the provider's generic message as a 500); the database reads below
+    // need no catch, the error handler's bridge answers them.
     throw identityReadFailure(error)
   }
-  try {
-    const needle = query.search.trim().toLowerCase()
-    if (needle !== '') {
-      const byProfile = await createUserDirectoryRepository(deps.db).profileIdsMatching(needle)
-      users = users.filter((user) => user.email.toLowerCase().includes(needle) || byProfile.has(user.id))
-    }
-    // Code-point order, as FLIP's Python `sorted(users, key=email)`, so each page holds the users
-    // FLIP's would: no locale collation ('p10_' before 'p1_', 'lst-x' before 'lst_x').
-    users.sort((a, b) => compareCodePoints(a.email, b.email) || compareCodePoints(a.id, b.id))
-    const offset = (query.page - 1) * query.pageSize
-    const data = await toUserViews(deps.db, users.slice(offset, offset + query.pageSize))
-    return {
-      page: query.page,
-      pageSize: query.pageSize,
-      totalPages: Math.ceil(users.length / query.pageSize),
-      totalRecords: users.length,
-      data,
-    }
-  } catch (error) {
-    throw toAppError(error, () => internalError(error))
+  const needle = query.search.trim().toLowerCase()
+  if (needle !== '') {
+    const byProfile = await createUserDirectoryRepository(deps.db).profileIdsMatching(needle)
+    users = users.filter((user) => user.email.toLowerCase().includes(needle) || byProfile.has(user.id))
+  }
+  // Code-point order, as FLIP's Python `sorted(users, key=email)`, so each page holds the users
+  // FLIP's would: no locale collation ('p10_' before 'p1_', 'lst-x' before 'lst_x').
+  users.sort((a, b) => compareCodePoints(a.email, b.email) || compareCodePoints(a.id, b.id))
+  const offset = (query.page - 1) * query.pageSize
+  const data = await toUserViews(deps.db, users.slice(offset, offset + query.pageSize))
+  return {
+    page: query.page,
+    pageSize: query.pageSize,
+    totalPages: Math.ceil(users.length / query.pageSize),
+    totalRecords: users.length,
+    data,
   }
 }

@@ -1,10 +1,15 @@
 import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
 import { appError } from '../../errors/error-catalogue.js'
-import { isIdentityError } from '../../identity/identity-errors.js'
+import { toAppError } from '../../identity/identity-error-bridge.js'
 import { createAuditRepository } from '../../repositories/audit-repository.js'
-import { toAppError } from '../shared/identity-failures.js'
 import { identityReadFailure } from '../user-views/user-views.js'
+
+// FLIP's answers to a failed reset: the provider's 404 text, else its own 500 detail.
+const resetOverrides = {
+  NotFound: { code: 'user.not_found', detail: (error: Error) => error.message },
+  otherwise: { code: 'mfa.reset_failed', detail: 'Failed to reset user MFA' },
+} as const
 
 const usernameOf = async (deps: Pick<Deps, 'idp'>, userId: string): Promise<string> => {
   try {
@@ -48,8 +53,7 @@ export const resetMfa = async (
   try {
     await deps.idp.resetMfa(username)
   } catch (error) {
-    if (isIdentityError(error, 'NotFound')) throw appError('user.not_found', error.message, { cause: error })
-    throw toAppError(error, () => appError('mfa.reset_failed', 'Failed to reset user MFA', { cause: error }))
+    throw toAppError(error, resetOverrides)
   } finally {
     // Even a failed reset may have removed the factor (sign-out is the second step).
     deps.forget?.(username)

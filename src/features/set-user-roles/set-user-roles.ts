@@ -1,10 +1,7 @@
 import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
 import { ADMIN_ROLE_ID } from '../../domain/roles.js'
-import type { AppError } from '../../errors/app-error.js'
-import { appError, internalError } from '../../errors/error-catalogue.js'
-import { isIdentityError } from '../../identity/identity-errors.js'
-import { toAppError } from '../shared/identity-failures.js'
+import { type BridgeOverrides, toAppError } from '../../identity/identity-error-bridge.js'
 import { refuseRemovingLastAdmin } from '../shared/last-admin-guard.js'
 import { type RoleGrants, resolveRoleGrants } from '../shared/resolve-role-grants.js'
 import { writeRoleGrants } from '../shared/write-role-grants.js'
@@ -22,23 +19,26 @@ export interface UserRoles {
 
 export type SetUserRolesDeps = Pick<Deps, 'db' | 'idp'>
 
-const unexpected = (error: unknown) => toAppError(error, () => internalError(error))
-
-/** FLIP's answers to a failed existence check. None of them writes anything. */
-const existenceFailure = (error: unknown, userId: string): AppError => {
-  // InvalidInput only means the id cannot name a user (the path is already a UUID).
-  if (isIdentityError(error, 'NotFound') || isIdentityError(error, 'InvalidInput'))
-    return appError('user.not_found', `User with ID ${userId} not found`, { cause: error })
-  if (isIdentityError(error, 'Throttled')) return unexpected(error)
-  if (isIdentityError(error)) {
-    // FLIP answers every provider-side failure (its 5xx) with 503 and this detail.
-    return appError(
-      'idp.unavailable',
-      'Could not verify user existence with the identity provider; please try again.',
-      { cause: error },
-    )
+/**
+ * FLIP's answers to a failed existence check, over the bridge's rows (Throttled keeps its 429).
+ * None of them writes anything.
+ */
+const existenceOverrides = (userId: string): BridgeOverrides => {
+  const missing = { code: 'user.not_found', detail: `User with ID ${userId} not found` } as const
+  // FLIP answers every other provider-side failure (its 5xx) with 503 and this detail.
+  const unverified = {
+    code: 'idp.unavailable',
+    detail: 'Could not verify user existence with the identity provider; please try again.',
+  } as const
+  return {
+    NotFound: missing,
+    // InvalidInput only means the id cannot name a user (the path is already a UUID).
+    InvalidInput: missing,
+    AlreadyExists: unverified,
+    Unavailable: unverified,
+    Ambiguous: unverified,
+    ProviderError: unverified,
   }
-  return unexpected(error)
 }
 
 /**
@@ -61,16 +61,13 @@ export const setUserRoles = async (
   try {
     await deps.idp.getUserById(input.userId)
   } catch (error) {
-    throw existenceFailure(error, input.userId)
+    throw toAppError(error, existenceOverrides(input.userId))
   }
-  try {
-    const grants: RoleGrants = await resolveRoleGrants(deps.db, input.roles, input.trustId)
-    await deps.db.transaction(async (tx) => {
-      if (!grants.globalRoleIds.includes(ADMIN_ROLE_ID)) await refuseRemovingLastAdmin(tx, input.userId)
-      await writeRoleGrants(tx, input.userId, grants, caller.id)
-    })
-  } catch (error) {
-    throw unexpected(error)
-  }
+  // Database failures need no catch: the error handler's bridge answers them (503 or 500).
+  const grants: RoleGrants = await resolveRoleGrants(deps.db, input.roles, input.trustId)
+  await deps.db.transaction(async (tx) => {
+    if (!grants.globalRoleIds.includes(ADMIN_ROLE_ID)) await refuseRemovingLastAdmin(tx, input.userId)
+    await writeRoleGrants(tx, input.userId, grants, caller.id)
+  })
   return { roles: input.roles, trustId: input.trustId }
 }

@@ -1,11 +1,11 @@
 import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
 import { appError } from '../../errors/error-catalogue.js'
+import { toAppError } from '../../identity/identity-error-bridge.js'
 import { isIdentityError } from '../../identity/identity-errors.js'
 import { createAccountStatusRepository } from '../../repositories/administrators-repository.js'
 import { type AuditAction, createAuditRepository } from '../../repositories/audit-repository.js'
 import { createUserDirectoryRepository } from '../../repositories/user-directory-repository.js'
-import { toAppError } from '../shared/identity-failures.js'
 import { refuseRemovingLastAdmin } from '../shared/last-admin-guard.js'
 import type { UpdateUserResponse } from './update-user.schemas.js'
 
@@ -19,8 +19,17 @@ export const auditActionFor = (change: UpdateUserResponse): AuditAction => {
   return profile ? `${state} user and updated profile` : `${state} user`
 }
 
-const failed = (error: unknown) =>
-  toAppError(error, () => appError('user.update_failed', 'Failed to update user', { cause: error }))
+/**
+ * FLIP's answers over the bridge's rows: a user missing at the provider (at the lookup, or
+ * deleted by someone else since) is its 404 with the provider's "… is not registered.", and any
+ * definitive failure is `Failed to update user`. Throttling and outages keep their 429 / 503.
+ */
+const updateOverrides = {
+  NotFound: { code: 'user.not_found', detail: (error: Error) => error.message },
+  otherwise: { code: 'user.update_failed', detail: 'Failed to update user' },
+} as const
+
+const failed = (error: unknown) => toAppError(error, updateOverrides)
 
 /**
  * A disable is decided and recorded before the identity provider is called: in the
@@ -117,7 +126,6 @@ export const updateUser = async (
   try {
     username = (await deps.idp.getUserById(userId)).username
   } catch (error) {
-    if (isIdentityError(error, 'NotFound')) throw appError('user.not_found', error.message, { cause: error })
     throw failed(error)
   }
   if (change.disabled !== undefined) {
@@ -126,9 +134,7 @@ export const updateUser = async (
       await deps.idp.setEnabled(username, !change.disabled)
     } catch (error) {
       if (recordedBefore !== undefined) await undoRecordedDisable(deps, userId, recordedBefore, error)
-      // Deleted by someone else since the lookup.
-      if (isIdentityError(error, 'NotFound'))
-        throw appError('user.not_found', error.message, { cause: error })
+      // NotFound here: deleted by someone else since the lookup.
       throw failed(error)
     }
     if (change.disabled) {

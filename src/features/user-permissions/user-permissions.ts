@@ -1,10 +1,10 @@
 import type { Deps } from '../../container.js'
 import { toPascalCase } from '../../domain/permissions.js'
 import { appError } from '../../errors/error-catalogue.js'
+import { toAppError } from '../../identity/identity-error-bridge.js'
 import { createPermissionsRepository } from '../../repositories/permissions-repository.js'
 import { createUserDirectoryRepository, type TrustRef } from '../../repositories/user-directory-repository.js'
 import { createUserRolesRepository } from '../../repositories/user-roles-repository.js'
-import { toAppError } from '../shared/identity-failures.js'
 
 export interface UserPermissions {
   permissions: string[]
@@ -28,9 +28,10 @@ export const userPermissions = async (deps: Pick<Deps, 'db'>, userId: string): P
       found = { permissions: names.sort().map(toPascalCase), trustAdminOf: trusts.get(userId) ?? null }
     }
   } catch (error) {
-    throw toAppError(error, () =>
-      appError('permissions.failed', 'An internal server error occurred.', { cause: error }),
-    )
+    // FLIP's own 500 detail for this endpoint; an outage keeps the bridge's 503.
+    throw toAppError(error, {
+      otherwise: { code: 'permissions.failed', detail: 'An internal server error occurred.' },
+    })
   }
   if (!found) throw appError('user.no_role', 'The user does not exist or does not have a role assigned.')
   return found

@@ -1,13 +1,11 @@
 import type { Db } from '../../db/database.js'
 import { TRUST_ADMIN_ROLE_ID } from '../../domain/roles.js'
 import type { AppError } from '../../errors/app-error.js'
-import { appError, internalError } from '../../errors/error-catalogue.js'
-import { isIdentityError } from '../../identity/identity-errors.js'
+import { type BridgeOverrides, toAppError } from '../../identity/identity-error-bridge.js'
 import type { IdentityUser } from '../../identity/identity-provider.js'
 import type { Profile } from '../../repositories/profiles-repository.js'
 import { createRolesRepository } from '../../repositories/roles-repository.js'
 import { createUserDirectoryRepository } from '../../repositories/user-directory-repository.js'
-import { toAppError } from '../shared/identity-failures.js'
 import type { UserSummary, UserView } from './user-views.schemas.js'
 
 /** FLIP's `apply_user_profile`: name and organisation from the profile, when there is one. */
@@ -47,14 +45,19 @@ export const toUserViews = async (db: Db, users: readonly IdentityUser[]): Promi
   })
 }
 
+const providerMessage = (error: Error) => error.message
+
 /**
- * The client-facing error for a failed identity-provider read: NotFound keeps the provider's
- * "… is not registered." (FLIP lets the 404 through), throttling and outages are 429 / 503, and
- * any other provider error keeps its generic, client-safe message as a 500.
+ * FLIP's answers to a failed identity-provider read, over the bridge's rows: NotFound keeps the
+ * provider's "… is not registered." (FLIP lets the 404 through) and any other definitive provider
+ * error keeps its generic, client-safe message as a 500. Throttling, outages and InvalidInput
+ * keep the bridge's 429 / 503 / 422.
  */
-export const identityReadFailure = (error: unknown): AppError => {
-  if (isIdentityError(error, 'NotFound')) return appError('user.not_found', error.message, { cause: error })
-  return toAppError(error, () =>
-    isIdentityError(error) ? appError('idp.failed', error.message, { cause: error }) : internalError(error),
-  )
-}
+export const identityReadOverrides = {
+  NotFound: { code: 'user.not_found', detail: providerMessage },
+  AlreadyExists: { code: 'idp.failed', detail: providerMessage },
+  ProviderError: { code: 'idp.failed', detail: providerMessage },
+} as const satisfies BridgeOverrides
+
+/** The client-facing error for a failed identity-provider read (see `identityReadOverrides`). */
+export const identityReadFailure = (error: unknown): AppError => toAppError(error, identityReadOverrides)
