@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/token-verifier.js'
 import type { Clock } from '../domain/clock.js'
 import { appError } from '../errors/error-catalogue.js'
-import { toAppError } from '../features/shared/identity-failures.js'
+import { toAppError } from '../identity/identity-error-bridge.js'
 import { isIdentityError } from '../identity/identity-errors.js'
 import type { IdentityProvider } from '../identity/identity-provider.js'
 
@@ -45,9 +45,7 @@ export const createAccountStatusGate = (
       // The token names an account the IdP no longer has: nothing to authorise.
       if (isIdentityError(error, 'NotFound'))
         throw appError('auth.invalid_token', 'Could not validate credentials', { cause: error })
-      throw toAppError(error, () =>
-        appError('idp.failed', 'Failed to fetch account status', { cause: error }),
-      )
+      throw toAppError(error, { otherwise: { code: 'idp.failed', detail: 'Failed to fetch account status' } })
     }
   }
 

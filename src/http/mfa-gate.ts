@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/token-verifier.js'
 import type { Clock } from '../domain/clock.js'
 import { appError } from '../errors/error-catalogue.js'
-import { toAppError } from '../features/shared/identity-failures.js'
+import { toAppError } from '../identity/identity-error-bridge.js'
 import { isIdentityError } from '../identity/identity-errors.js'
 import type { IdentityProvider } from '../identity/identity-provider.js'
 
@@ -39,7 +39,7 @@ export const createMfaGate = (deps: { idp: IdentityProvider; clock: Clock }): Mf
         // A subject the IdP does not know cannot be enrolled.
         if (isIdentityError(error, 'NotFound')) enrolled = false
         else
-          throw toAppError(error, () => appError('idp.failed', 'Failed to fetch MFA state', { cause: error }))
+          throw toAppError(error, { otherwise: { code: 'idp.failed', detail: 'Failed to fetch MFA state' } })
       }
       if (!enrolled) throw appError('mfa.required', 'MFA enrolment required')
       enrolledUntil.set(key, now + MFA_POSITIVE_TTL_MS)
