@@ -70,7 +70,10 @@ export const submitAccessRequest = async (
   }
 }
 
-/** Newest first with the real total. @throws Transient, Internal */
+/**
+ * Newest first with the real total.
+ * @throws Transient, Internal (database failures, left to the error handler's bridge)
+ */
 export const listAccessRequests = async (
   deps: Pick<Deps, 'db'>,
   query: { status: AccessRequestStatus | undefined; page: number; pageSize: number },
@@ -91,7 +94,8 @@ export const listAccessRequests = async (
 
 /**
  * Triage: set the status and record who handled it.
- * @throws NotFound (`Access request not found`), Transient, Internal
+ * @throws NotFound (`Access request not found`), Transient, Internal (database failures, left
+ *   to the error handler's bridge)
  */
 export const updateAccessRequest = async (
   deps: Pick<Deps, 'db'>,

@@ -28,8 +28,9 @@ export const mfaStatus = async (
   deps: Pick<Deps, 'idp' | 'config'>,
   caller: Caller,
 ): Promise<{ enabled: boolean; required: boolean }> => {
-  const username = await usernameOf(deps, caller.id)
+  // Both reads answer FLIP's way: the provider's 404 text, its generic message as a 500.
   try {
+    const { username } = await deps.idp.getUserById(caller.id)
     return { enabled: await deps.idp.isMfaEnabled(username), required: deps.config.enforceMfa }
   } catch (error) {
     throw identityReadFailure(error)
