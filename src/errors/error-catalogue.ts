@@ -56,8 +56,11 @@ export const errorCatalogue = {
   'registration.rolled_back': 'Internal',
   'registration.rollback_failed': 'Internal',
   'registration.not_workable': 'Conflict',
+  'registration.not_abandonable': 'Conflict',
+  'deletion.not_found': 'NotFound',
   'console.code_invalid': 'Unauthenticated',
   'internal.unexpected': 'Internal',
+  'response.undeclared_status': 'Internal',
 } as const satisfies Record<string, ErrorKind>
 
 export type ErrorCode = keyof typeof errorCatalogue

@@ -23,6 +23,11 @@ import { updateUserRoute } from '../features/update-user/update-user.route.js'
 import { userPermissionsRoute } from '../features/user-permissions/user-permissions.route.js'
 import { isMfaExemptRoute, isPublicRoute, registerAuthentication } from './auth-plugin.js'
 import { registerCors } from './cors.js'
+import {
+  type DeclaredStatusMode,
+  defaultDeclaredStatusMode,
+  registerDeclaredStatusGuard,
+} from './declared-status-guard.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { createMfaGate } from './mfa-gate.js'
 import { registerRequestTracing, requestIdOptions } from './request-tracing.js'
@@ -42,8 +47,15 @@ declare module 'fastify' {
   }
 }
 
-/** Builds the HTTP application on a container's dependencies. Listening is the caller's business. */
-export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
+/**
+ * Builds the HTTP application on a container's dependencies. Listening is the caller's business.
+ * `declaredStatuses` holds routes to their declared responses (default: strict under the test
+ * runner, off otherwise; see http/declared-status-guard.ts).
+ */
+export const buildApp = async (
+  deps: Deps,
+  options: { declaredStatuses?: DeclaredStatusMode } = {},
+): Promise<FastifyInstance> => {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
@@ -68,6 +80,8 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   // Bodies are JSON. Fastify would parse text/plain into a string that validation then refuses as
   // "not an object" (422); without the parser such a body is an unsupported media type (415).
   app.removeContentTypeParser('text/plain')
+  // Before any route, so it sees every one.
+  registerDeclaredStatusGuard(app, options.declaredStatuses ?? defaultDeclaredStatusMode())
 
   // Every route as registered, for the guard test that no route is left open by accident.
   const routeInventory: RouteEntry[] = []
@@ -119,9 +133,9 @@ export const buildApp = async (deps: Deps): Promise<FastifyInstance> => {
   await app.register(registerUserRoutes({ ...deps, jobs: deps.jobs }))
   await app.register(registerBatchRoute({ ...deps, jobs: deps.jobs }))
   await app.register(operateRegistrationsRoutes(deps))
-  await app.register(registerIdentityRoutes(deps))
+  await app.register(registerIdentityRoutes({ ...deps, jobs: deps.jobs }))
   await app.register(setUserRolesRoute(deps))
-  await app.register(deleteUserRoute(deps))
+  await app.register(deleteUserRoute({ ...deps, jobs: deps.jobs }))
   await app.register(listUsersRoute(deps))
   await app.register(getUserRoutes(deps))
   await app.register(updateUserRoute(deps))

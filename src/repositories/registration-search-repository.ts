@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gte, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/database.js'
 import { registration, registrationEvent } from '../db/schema/index.js'
-import type { RegistrationState } from '../domain/registration-state.js'
+import type { RegistrationKind, RegistrationState } from '../domain/registration-state.js'
 import type { Registration, RegistrationEvent } from './registrations-repository.js'
 
 /** The operator's filters. `states` empty or absent means every state. */
@@ -56,10 +56,13 @@ export const createRegistrationSearchRepository = (db: Db) => ({
   async workSince(
     id: string,
     since: Date,
-  ): Promise<{ event: RegistrationEvent; attempts: number; compensationAttempts: number }[]> {
-    return db
+  ): Promise<
+    { event: RegistrationEvent; kind: RegistrationKind; attempts: number; compensationAttempts: number }[]
+  > {
+    const rows = await db
       .select({
         event: registrationEvent,
+        kind: registration.kind,
         attempts: registration.attempts,
         compensationAttempts: registration.compensationAttempts,
       })
@@ -67,6 +70,7 @@ export const createRegistrationSearchRepository = (db: Db) => ({
       .innerJoin(registration, eq(registration.id, registrationEvent.registrationId))
       .where(and(eq(registrationEvent.registrationId, id), gte(registrationEvent.at, since)))
       .orderBy(asc(registrationEvent.id))
+    return rows.map((row) => ({ ...row, kind: row.kind as RegistrationKind }))
   },
 
   /** How many registrations are in each state, over every filter but the state filter. */

@@ -1,9 +1,19 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/database.js'
 import { registration, registrationEvent } from '../db/schema/index.js'
-import { type RegistrationState, workableStates } from '../domain/registration-state.js'
+import {
+  activeStates,
+  initialStateOf,
+  isAllowedTransition,
+  type RegistrationKind,
+  type RegistrationState,
+  workableStates,
+} from '../domain/registration-state.js'
 
-export type Registration = Omit<typeof registration.$inferSelect, 'state'> & { state: RegistrationState }
+export type Registration = Omit<typeof registration.$inferSelect, 'state' | 'kind'> & {
+  state: RegistrationState
+  kind: RegistrationKind
+}
 export type RegistrationEvent = typeof registrationEvent.$inferSelect
 export type NewRegistration = Pick<
   typeof registration.$inferInsert,
@@ -16,7 +26,8 @@ export type NewRegistration = Pick<
   | 'requestedBy'
   | 'idempotencyKey'
   | 'requestHash'
->
+> &
+  Partial<Pick<typeof registration.$inferInsert, 'userId' | 'username'>> & { kind?: RegistrationKind }
 
 export const ACTIVE_EMAIL_CONSTRAINT = 'uq_registration_active_email'
 
@@ -36,12 +47,28 @@ export type RegistrationPatch = Partial<
   >
 >
 
+/** Checked against the lifecycle's transition table for the record's kind. */
 export interface Transition {
   from: RegistrationState
   to: RegistrationState
   actor: string
   reason: string
   patch?: RegistrationPatch
+}
+
+/** Which record a transition is for: its kind decides which transitions it has. */
+export type RecordRef = Pick<Registration, 'id' | 'kind'>
+
+/** A transition the lifecycle (domain/registration-state.ts) does not have: a programming error. */
+export class UnknownTransitionError extends Error {
+  constructor(kind: RegistrationKind, from: RegistrationState | null, to: RegistrationState) {
+    super(`a ${kind} record cannot move from ${from ?? 'nothing'} to ${to}`)
+    this.name = 'UnknownTransitionError'
+  }
+}
+
+const checked = (kind: RegistrationKind, from: RegistrationState | null, to: RegistrationState) => {
+  if (!isAllowedTransition(kind, from, to)) throw new UnknownTransitionError(kind, from, to)
 }
 
 /** Thrown when a registration is no longer in the state a transition expected (someone else moved it). */
@@ -70,18 +97,25 @@ const eventOf = (
 
 export const createRegistrationsRepository = (db: Db) => ({
   /**
-   * Writes the intent in state `pending` with its first event: one statement, so the row and
-   * its event commit together (or not at all) without a transaction round trip.
+   * Writes the intent in its kind's first state with its first event: one statement, so the row
+   * and its event commit together (or not at all) without a transaction round trip.
    */
-  async insert(row: NewRegistration, actor: string): Promise<Registration> {
+  async insert(
+    row: NewRegistration,
+    actor: string,
+    reason = 'registration requested',
+  ): Promise<Registration> {
+    const kind = row.kind ?? 'register'
+    const state = initialStateOf(kind)
+    checked(kind, null, state)
     const inserted = db.$with('inserted').as(
       db
         .insert(registration)
-        .values({ ...row, state: 'pending' })
+        .values({ ...row, kind, state })
         .returning(),
     )
     const [created] = await db
-      .with(inserted, eventOf(db, sql`inserted`, null, 'pending', actor, 'registration requested'))
+      .with(inserted, eventOf(db, sql`inserted`, null, state, actor, reason))
       .select()
       .from(inserted)
     return created as Registration
@@ -141,7 +175,7 @@ export const createRegistrationsRepository = (db: Db) => ({
       .where(
         and(
           eq(registration.emailNormalised, emailNormalised),
-          inArray(registration.state, ['pending', 'identity_created', 'compensating', 'needs_attention']),
+          inArray(registration.state, [...activeStates]),
         ),
       )
     return row as Registration | undefined
@@ -185,7 +219,9 @@ export const createRegistrationsRepository = (db: Db) => ({
    * opens a transaction of its own, so PGlite's single connection is never asked twice).
    * @throws StaleRegistrationError when the registration is no longer in `from`
    */
-  async transition(id: string, transition: Transition): Promise<Registration> {
+  async transition(record: RecordRef, transition: Transition): Promise<Registration> {
+    const { id } = record
+    checked(record.kind, transition.from, transition.to)
     const moved = db.$with('moved').as(
       db
         .update(registration)
@@ -205,8 +241,13 @@ export const createRegistrationsRepository = (db: Db) => ({
   },
 
   /** Records progress that is not a transition (an attempt, its error), with an event. */
-  async note(id: string, state: RegistrationState, actor: string, reason: string, patch: RegistrationPatch) {
-    return this.transition(id, { from: state, to: state, actor, reason, patch })
+  async note(
+    current: RecordRef & Pick<Registration, 'state'>,
+    actor: string,
+    reason: string,
+    patch: RegistrationPatch,
+  ) {
+    return this.transition(current, { from: current.state, to: current.state, actor, reason, patch })
   },
 
   async events(id: string): Promise<RegistrationEvent[]> {

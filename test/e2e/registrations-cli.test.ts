@@ -80,7 +80,7 @@ describe.skipIf(inject('postgresUrl') === undefined)(
       // A scratch working directory: the CLI must not need (or create) anything in the repository.
       cwd = await mkdtemp(path.join(os.tmpdir(), 'flip-users-cli-'))
       const failed = await record(uniqueEmail('failed'))
-      await createRegistrationsRepository(database.db).transition(failed.id, {
+      await createRegistrationsRepository(database.db).transition(failed, {
         from: 'pending',
         to: 'failed',
         actor: 'test',
@@ -197,7 +197,7 @@ describe.skipIf(inject('postgresUrl') === undefined)(
     it('asks the operator to wait (exit 75) when the last create attempt is too recent to judge', async () => {
       const registrations = createRegistrationsRepository(database.db)
       const { id } = await record(uniqueEmail('settling'))
-      await registrations.note(id, 'pending', 'test', 'creating the identity-provider user', {
+      await registrations.note({ id, kind: 'register', state: 'pending' }, 'test', 'creating the identity-provider user', {
         createAttemptedAt: new Date(),
       })
       const { code, stderr } = await run('registrations', 'abandon', id)

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { type SQL, sql } from 'drizzle-orm'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RESEARCHER_ROLE_ID, TRUST_ADMIN_ROLE_ID } from '../../src/domain/roles.js'
+import { advanceRegistration } from '../../src/features/register-user/register-user.saga.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import type { IdentityUser } from '../../src/identity/identity-provider.js'
 import { createAuditRepository } from '../../src/repositories/audit-repository.js'
 import { createProfilesRepository } from '../../src/repositories/profiles-repository.js'
 import { createTrustsRepository } from '../../src/repositories/trusts-repository.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
+import { registrationById } from '../register-user/saga-assertions.js'
 import { bearer, createUser, createViewer, tokenFor } from '../support/factories.js'
 import { useScriptedTestApp } from '../support/scripted-test-app.js'
 import { rowsOf } from '../support/sql-rows.js'
@@ -164,6 +166,106 @@ describe.each(databaseTargets())('DELETE /api/users/{userId} on $kind', (target)
         profile: false,
         audit: ['Registered user', 'Deleted user'],
       })
+    })
+
+    it('keeps the refused delete on record: its state and FLIP’s detail at the deletion’s route', async () => {
+      s.idp.fail('deleteUser', () => new IdentityProviderError('ProviderError', 'Failed to delete user'))
+      const response = await remove()
+      const deletionId = response.json().registrationId as string
+      expect(response.headers.location).toBe(`/api/users/deletions/${deletionId}`)
+      const view = await s.t.app.inject({
+        method: 'GET',
+        url: `/api/users/deletions/${deletionId}`,
+        headers: s.headers,
+      })
+      expect(view.statusCode).toBe(200)
+      expect(view.json()).toMatchObject({
+        kind: 'delete',
+        state: 'failed',
+        user_id: user.id,
+        last_error: DELETE_FAILED,
+      })
+      expect(view.json().events.map((event: { to: string }) => event.to)).toEqual(['deleting', 'failed'])
+    })
+
+    it('answers 202 with a Location when the IdP delete fails transiently, and finishes it in the background', async () => {
+      s.idp.fail(
+        'deleteUser',
+        () => new IdentityProviderError('Unavailable', 'The identity provider is unavailable'),
+      )
+      const response = await remove()
+      expect(response.statusCode).toBe(202)
+      const deletionId = response.json().deletion_id as string
+      expect(response.json()).toEqual({ deletion_id: deletionId, state: 'deleting' })
+      expect(response.headers.location).toBe(`/api/users/deletions/${deletionId}`)
+      // The database side is committed: no authority is left while the IdP user waits.
+      expect(await footprintOf(user.id)).toEqual({
+        identity: 1,
+        grants: [],
+        profile: false,
+        audit: ['Registered user', 'Deleted user'],
+      })
+      // The email stays held: registering it again now would meet the IdP user still there.
+      const again = await s.t.app.inject({
+        method: 'POST',
+        url: '/api/step/users',
+        headers: s.headers,
+        payload: { email: user.email, name: 'N', organisation: 'O', roles: [RESEARCHER_ROLE_ID] },
+      })
+      expect(again.statusCode).toBe(409)
+      expect(again.headers.location).toBe(`/api/users/deletions/${deletionId}`)
+
+      s.idp.heal()
+      await advanceRegistration(s.t.deps, s.t.deps.saga, deletionId, 'worker')
+      const view = await s.t.app.inject({
+        method: 'GET',
+        url: `/api/users/deletions/${deletionId}`,
+        headers: s.headers,
+      })
+      expect(view.json()).toMatchObject({ kind: 'delete', state: 'deleted', last_error: null })
+      expect(await footprintOf(user.id)).toMatchObject({ identity: 0 })
+    })
+
+    it('hands a delete whose IdP keeps failing to a person after the retry budget; retry finishes it', async () => {
+      s.idp.fail(
+        'deleteUser',
+        () => new IdentityProviderError('Unavailable', 'The identity provider is unavailable'),
+      )
+      const deletionId = (await remove()).json().deletion_id as string
+      for (let attempt = 0; attempt < s.t.deps.saga.compensationBudget; attempt++) {
+        const { registration } = await advanceRegistration(s.t.deps, s.t.deps.saga, deletionId, 'worker')
+        if (registration?.state === 'needs_attention') break
+      }
+      expect(await registrationById(database(), deletionId)).toMatchObject({
+        state: 'needs_attention',
+        compensationAttempts: s.t.deps.saga.compensationBudget,
+      })
+      const abandon = await s.t.app.inject({
+        method: 'POST',
+        url: `/api/step/users/${deletionId}/abandon`,
+        headers: s.headers,
+      })
+      expect(abandon.statusCode).toBe(409)
+      expect(abandon.json().code).toBe('registration.not_abandonable')
+      s.idp.heal()
+      const retry = await s.t.app.inject({
+        method: 'POST',
+        url: `/api/step/users/${deletionId}/retry`,
+        headers: s.headers,
+      })
+      expect(retry.statusCode).toBe(200)
+      expect(retry.json().registration).toMatchObject({ kind: 'delete', state: 'deleted' })
+      expect(await footprintOf(user.id)).toMatchObject({ identity: 0 })
+    })
+
+    it('answers 404 at the deletion route for an id that is no deletion', async () => {
+      const response = await s.t.app.inject({
+        method: 'GET',
+        url: `/api/users/deletions/${randomUUID()}`,
+        headers: s.headers,
+      })
+      expect(response.statusCode).toBe(404)
+      expect(response.json().code).toBe('deletion.not_found')
     })
 
     it('counts an IdP user deleted by someone else in the meantime as deleted', async () => {

@@ -6,8 +6,10 @@ import {
   TRUST_ADMIN_ROLE_ID,
   VIEWER_ROLE_ID,
 } from '../../src/domain/roles.js'
+import { advanceRegistration } from '../../src/features/register-user/register-user.saga.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import { createTrustsRepository } from '../../src/repositories/trusts-repository.js'
+import { registrationById } from '../register-user/saga-assertions.js'
 import { injectDatabaseFault } from '../support/database-faults.js'
 import { bearer, createViewer, tokenFor, uniqueEmail } from '../support/factories.js'
 import { useScriptedTestApp } from '../support/scripted-test-app.js'
@@ -193,7 +195,8 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       const email = uniqueEmail()
       const response = await post(body(email))
       expect(response.statusCode).toBe(429)
-      expect(response.headers['retry-after']).toBe('3')
+      // The record keeps the error, not the provider's delay: a second, the pacing's least wait.
+      expect(response.headers['retry-after']).toBe('1')
       expect(await footprintOf(email)).toEqual(nothingWritten)
     })
 
@@ -234,7 +237,44 @@ describe.each(databaseTargets())('POST /api/users on $kind', (target) => {
       expect(s.idp.calls.deleteUser).toBe(1)
       const footprint = await footprintOf(email)
       expect(footprint.identities).toHaveLength(1)
-      expect(footprint).toMatchObject({ profiles: [], audit: [], grants: [] })
+      // Compensation's database half ran ("Deleted user"); its IdP half is retried in the background.
+      expect(footprint.audit.map((row) => row.action)).toEqual(['Deleted user'])
+      expect(footprint).toMatchObject({ profiles: [], grants: [] })
+      const recordId = response.json().registrationId as string
+      expect(response.headers.location).toBe(`/api/step/users/${recordId}`)
+      s.idp.heal()
+      await advanceRegistration(s.t.deps, s.t.deps.saga, recordId, 'worker')
+      expect((await registrationById(database(), recordId)).state).toBe('rolled_back')
+      expect((await footprintOf(email)).identities).toEqual([])
+    })
+
+    it('finishes in the background what a lost database left after the IdP create', async () => {
+      // Every attempt inline meets a transient failure: the IdP user exists, the profile waits.
+      await injectDatabaseFault(database(), 'user_profile', '08006', 3)
+      const email = uniqueEmail('db-lost')
+      const response = await post(body(email))
+      expect(response.statusCode).toBe(503)
+      const recordId = response.json().registrationId as string
+      expect(response.headers.location).toBe(`/api/step/users/${recordId}`)
+      expect(response.json()).toMatchObject({
+        code: 'database.unavailable',
+        state: 'identity_created',
+        retryable: true,
+      })
+      const again = await post(body(email))
+      expect(again.statusCode).toBe(409)
+      expect(again.headers.location).toBe(`/api/step/users/${recordId}`)
+      await advanceRegistration(s.t.deps, s.t.deps.saga, recordId, 'worker')
+      expect(await registrationById(database(), recordId)).toMatchObject({
+        kind: 'identity',
+        state: 'completed',
+      })
+      const footprint = await footprintOf(email)
+      expect(footprint.identities).toHaveLength(1)
+      expect(footprint.audit.map((row) => row.action)).toEqual(['Registered user'])
+      expect(footprint).toMatchObject({ grants: [] })
+      expect(footprint.profiles).toHaveLength(1)
+      expect(s.idp.calls.createUser).toBe(1)
     })
 
     it('rejects unknown body fields and bad values with 422, listing every problem', async () => {

@@ -49,7 +49,7 @@ describe.each(databaseTargets())('lapsed registration leases on $kind', (target)
       await registrations.claim(live.id, 'worker:host:3:live', 60)
       const final = await recorded()
       await registrations.claim(final.id, 'worker:host:4:final', 60)
-      await registrations.transition(final.id, {
+      await registrations.transition(final, {
         from: 'pending',
         to: 'failed',
         actor: 'test',

@@ -1,5 +1,5 @@
 import { DataDirLockedError } from '../../db/data-dir-lock.js'
-import { isWorkable, type RegistrationState } from '../../domain/registration-state.js'
+import { isWorkable, type RegistrationKind, type RegistrationState } from '../../domain/registration-state.js'
 import { appError, isErrorCode } from '../../errors/error-catalogue.js'
 import { exitCodes } from '../exit-codes.js'
 import { CliFailure } from '../failures.js'
@@ -42,7 +42,7 @@ export const callServer = async (
     })
   } catch (error) {
     throw new CliFailure(
-      'serviceUnavailable',
+      'Transient',
       `the server at ${server.url} (pid ${server.pid}) holds the data directory but did not answer`,
       'check that flip-users serve is running, or stop it and run this again',
       { cause: error },
@@ -54,7 +54,7 @@ export const callServer = async (
   const detail = typeof body?.detail === 'string' ? body.detail : `HTTP ${response.status}`
   if (isErrorCode(code)) throw appError(code, detail, { extensions: body ?? {} })
   throw new CliFailure(
-    'unexpected',
+    'Internal',
     `the server at ${server.url} answered ${response.status}: ${detail}`,
     'look at its log',
   )
@@ -63,6 +63,7 @@ export const callServer = async (
 /** A row of `GET /api/step/users`, as `registrations list` prints it (the CLI's own fields). */
 interface RegistrationRow {
   registration_id: string
+  kind: RegistrationKind
   state: RegistrationState
   email: string
   user_id: string | null
@@ -92,6 +93,7 @@ export const listViaServer = async (
   }
   return rows.slice(0, options.limit).map((row) => ({
     registration_id: row.registration_id,
+    kind: row.kind,
     state: row.state,
     email: row.email,
     user_id: row.user_id,

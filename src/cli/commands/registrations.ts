@@ -2,14 +2,12 @@ import type { Deps } from '../../container.js'
 import { isUuid } from '../../domain/ids.js'
 import { isWorkable, type RegistrationState, registrationStates } from '../../domain/registration-state.js'
 import { isAppError } from '../../errors/app-error.js'
-import { appError } from '../../errors/error-catalogue.js'
+import { appError, type ErrorCode, isErrorCode } from '../../errors/error-catalogue.js'
+import { abandonRegistration } from '../../features/operate-registrations/abandon-registration.js'
 import { isHolderAlive, leaseHolderOf } from '../../features/operate-registrations/lease-holder.js'
-import {
-  abandonRegistration,
-  listRegistrations,
-  type OperatorOutcome,
-  retryRegistration,
-} from '../../features/operate-registrations/operate-registrations.js'
+import { listRegistrations } from '../../features/operate-registrations/list-registrations.js'
+import type { OperatorOutcome } from '../../features/operate-registrations/operator-actions.js'
+import { retryRegistration } from '../../features/operate-registrations/retry-registration.js'
 import { getRegistration } from '../../features/register-user/get-registration.js'
 import {
   createRegistrationsRepository,
@@ -38,11 +36,13 @@ const withDeps = (jobs: boolean, work: (deps: Deps) => Promise<number>): Promise
     work,
   )
 
-// The operator's errors by kind of failure; a final registration cannot be operated, so asking is
-// a usage error. Anything not listed is left to main.
+// What the operator is told to do about an error, by code. The exit code follows the error's kind
+// (exitCodeOf), except where the command line reads a code as one of its own situations: asking
+// to operate a final registration is a usage mistake, and one another process holds is busy
+// (the same command succeeds later). Anything not listed is left to main.
 // Without a `todo`, the detail's own advice (after its "; ") is what to do.
-const failureByErrorCode: Partial<Record<string, { kind: FailureKind; todo?: string }>> = {
-  'registration.not_found': { kind: 'notFound', todo: 'list them with "flip-users registrations list"' },
+const failureByErrorCode: Partial<Record<ErrorCode, { kind?: FailureKind; todo?: string }>> = {
+  'registration.not_found': { todo: 'list them with "flip-users registrations list"' },
   'registration.not_workable': {
     kind: 'usage',
     todo: 'only pending, identity_created, compensating or needs_attention registrations can be operated',
@@ -53,15 +53,18 @@ const failureByErrorCode: Partial<Record<string, { kind: FailureKind; todo?: str
 
 /** The operator's errors as a CliFailure (one line, its exit code); anything else unchanged. */
 const asFailure = (error: unknown, registrationId: string): unknown => {
-  if (!isAppError(error)) return error
+  if (!isAppError(error) || !isErrorCode(error.code)) return error
   const known = failureByErrorCode[error.code]
   if (!known) return error
   // The catalogue's details read "what happened; what to do".
   const [happened = error.detail, ...advice] = error.detail.split('; ')
   const what = error.code === 'registration.not_found' ? `no registration ${registrationId}` : happened
-  return new CliFailure(known.kind, what, known.todo ?? (advice.join('; ') || 'try again in a moment'), {
-    cause: error,
-  })
+  return new CliFailure(
+    known.kind ?? error.kind,
+    what,
+    known.todo ?? (advice.join('; ') || 'try again in a moment'),
+    { cause: error },
+  )
 }
 
 const pad = (rows: string[][]): string[] => {
@@ -87,9 +90,10 @@ export const runList: Run<typeof registrationsListOptions> = async (values) => {
       process.stdout.write(state ? `No registrations in state ${state}.\n` : 'No registrations.\n')
     } else {
       const lines = pad([
-        ['ID', 'STATE', 'EMAIL', 'USER ID', 'ATTEMPTS', 'UPDATED'],
+        ['ID', 'KIND', 'STATE', 'EMAIL', 'USER ID', 'ATTEMPTS', 'UPDATED'],
         ...rows.map((row) => [
           row.registration_id,
+          row.kind,
           row.state,
           row.email,
           row.user_id ?? '-',

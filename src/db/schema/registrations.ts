@@ -11,6 +11,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core'
+import { activeStatesCondition } from '../../domain/registration-state.js'
 
 /**
  * One registration of the register-user saga: the intent, written before the IdP is called, and
@@ -20,6 +21,8 @@ export const registration = pgTable(
   'registration',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** What the record drives (`RegistrationKind`): the step function, phase 1 alone, or a delete. */
+    kind: text('kind').notNull().default('register'),
     email: text('email').notNull(),
     emailNormalised: text('email_normalised').notNull(),
     name: varchar('name', { length: 255 }).notNull(),
@@ -49,10 +52,11 @@ export const registration = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    // One registration per email at a time: concurrent duplicates cannot both reach the IdP.
+    // One record per email at a time: concurrent duplicates cannot both reach the IdP, and an
+    // email whose IdP user is being deleted cannot be registered again until the delete is done.
     uniqueIndex('uq_registration_active_email')
       .on(t.emailNormalised)
-      .where(sql`state IN ('pending', 'identity_created', 'compensating', 'needs_attention')`),
+      .where(sql.raw(activeStatesCondition())),
     uniqueIndex('uq_registration_idempotency_key')
       .on(t.requestedBy, t.idempotencyKey)
       .where(sql`idempotency_key IS NOT NULL`),

@@ -2,13 +2,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../../container.js'
 import { callerOf } from '../../http/auth-plugin.js'
 import { problemResponses } from '../../http/problem.js'
+import { requestScoped } from '../../http/request-tracing.js'
 import { requirePermissions } from '../../http/require-permissions.js'
+import { RegistrationView } from '../register-user/register-user.schemas.js'
 import { type DeleteUserDeps, deleteUser } from './delete-user.js'
-import { Deleted, UserParams } from './delete-user.schemas.js'
+import { Deleted, DeletionAccepted, DeletionParams, UserParams } from './delete-user.schemas.js'
+import { getDeletion } from './get-deletion.js'
 
 export const deleteUserRoute =
   (deps: DeleteUserDeps & Pick<Deps, 'permissions'>): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const canManageUsers = requirePermissions(
+      deps.permissions,
+      { all: ['CAN_MANAGE_USERS'] },
+      (callerId) => `User with ID: ${callerId} was unable to manage users`,
+    )
+
     app.delete(
       '/api/users/:userId',
       {
@@ -17,17 +26,40 @@ export const deleteUserRoute =
           tags: ['users'],
           security: [{ bearer: [] }],
           params: UserParams,
-          response: { 200: Deleted, ...problemResponses(401, 403, 409, 422, 429, 500, 503) },
+          response: {
+            200: Deleted,
+            202: DeletionAccepted,
+            ...problemResponses(401, 403, 409, 422, 429, 500, 503),
+          },
         },
-        preHandler: requirePermissions(
-          deps.permissions,
-          { all: ['CAN_MANAGE_USERS'] },
-          (callerId) => `User with ID: ${callerId} was unable to manage users`,
-        ),
+        preHandler: canManageUsers,
       },
-      async (request) => {
-        await deleteUser(deps, request.params.userId, callerOf(request))
-        return {}
+      async (request, reply) => {
+        const outcome = await deleteUser(
+          requestScoped(deps, request),
+          request.params.userId,
+          callerOf(request),
+        )
+        if (outcome.outcome === 'deleted') return reply.status(200).send({})
+        return reply
+          .status(202)
+          .header('Location', outcome.location)
+          .send({ deletion_id: outcome.deletionId, state: 'deleting' })
       },
+    )
+
+    app.get(
+      '/api/users/deletions/:deletionId',
+      {
+        schema: {
+          summary: 'The state and history of one user deletion',
+          tags: ['users'],
+          security: [{ bearer: [] }],
+          params: DeletionParams,
+          response: { 200: RegistrationView, ...problemResponses(401, 403, 404, 422) },
+        },
+        preHandler: canManageUsers,
+      },
+      async (request) => getDeletion(deps, request.params.deletionId),
     )
   }

@@ -7,16 +7,14 @@ import { requirePermissions } from '../../http/require-permissions.js'
 import { MAX_PAGE_SIZE, pagingValue } from '../list-users/list-users.schemas.js'
 import { getRegistration } from '../register-user/get-registration.js'
 import { RegistrationParams } from '../register-user/register-user.schemas.js'
-import {
-  abandonRegistration,
-  type OperateRegistrationsDeps,
-  retryRegistration,
-} from './operate-registrations.js'
+import { abandonRegistration } from './abandon-registration.js'
 import {
   ListRegistrationsQuerystring,
   OperatorOutcomeResponse,
   RegistrationPageResponse,
 } from './operate-registrations.schemas.js'
+import type { OperateRegistrationsDeps } from './operator-actions.js'
+import { retryRegistration } from './retry-registration.js'
 import { searchRegistrations } from './search-registrations.js'
 
 /** The operator's registration routes (docs/registrations-api.md): list, retry, abandon. */

@@ -12,12 +12,9 @@ import type { AppError } from '../../errors/app-error.js'
 import { IdentityProviderError } from '../../identity/identity-errors.js'
 import { createRegistrationsRepository } from '../../repositories/registrations-repository.js'
 import { advanceRegistration } from '../register-user/register-user.saga.js'
-import {
-  ABANDON_SETTLE_SECONDS,
-  abandonRegistration,
-  listRegistrations,
-  retryRegistration,
-} from './operate-registrations.js'
+import { ABANDON_SETTLE_SECONDS, abandonRegistration } from './abandon-registration.js'
+import { listRegistrations } from './list-registrations.js'
+import { retryRegistration } from './retry-registration.js'
 
 const unavailable = () => new IdentityProviderError('Unavailable', 'The identity provider is unavailable')
 const deleteFails = () => new IdentityProviderError('ProviderError', 'Failed to delete user')

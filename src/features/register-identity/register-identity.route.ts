@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../../container.js'
 import { callerOf } from '../../http/auth-plugin.js'
 import { problemResponses } from '../../http/problem.js'
+import { requestScoped } from '../../http/request-tracing.js'
 import { requirePermissions } from '../../http/require-permissions.js'
 import { RegisterUserBody } from '../register-user/register-user.schemas.js'
 import { type RegisterIdentityDeps, registerIdentity } from './register-identity.js'
@@ -37,7 +38,11 @@ export const registerIdentityRoutes =
       },
       async (request) => {
         const { trustId, trust_id, ...body } = request.body
-        return registerIdentity(deps, { ...body, trustId: trustId ?? trust_id ?? null }, callerOf(request))
+        return registerIdentity(
+          requestScoped(deps, request),
+          { ...body, trustId: trustId ?? trust_id ?? null },
+          callerOf(request),
+        )
       },
     )
   }

@@ -1,12 +1,20 @@
 import type { Caller } from '../../auth/token-verifier.js'
-import type { Deps } from '../../container.js'
+import { normaliseEmail } from '../../domain/email.js'
 import type { AppError } from '../../errors/app-error.js'
-import { appError, internalError } from '../../errors/error-catalogue.js'
-import { isIdentityError } from '../../identity/identity-errors.js'
-import type { IdentityUser } from '../../identity/identity-provider.js'
-import { createAuditRepository } from '../../repositories/audit-repository.js'
-import { createProfilesRepository } from '../../repositories/profiles-repository.js'
-import { toAppError } from '../shared/identity-failures.js'
+import { appError, type ErrorCode, isErrorCode } from '../../errors/error-catalogue.js'
+import { identityErrorBridge } from '../../identity/identity-error-bridge.js'
+import {
+  createRegistrationsRepository,
+  type Registration,
+} from '../../repositories/registrations-repository.js'
+import {
+  advanceInline,
+  insertRetrying,
+  logRecorded,
+  type RecordDeps,
+  recordingFailure,
+} from '../register-user/record-and-advance.js'
+import { recordLocation } from '../register-user/record-location.js'
 import { resolveRoleGrants } from '../shared/resolve-role-grants.js'
 
 export interface RegisterIdentityInput {
@@ -21,87 +29,111 @@ export interface RegisteredIdentity extends RegisterIdentityInput {
   userId: string
 }
 
-export type RegisterIdentityDeps = Pick<Deps, 'db' | 'idp' | 'log'>
+export type RegisterIdentityDeps = RecordDeps
 
-const unexpected = (error: unknown) => toAppError(error, () => internalError(error))
-
-/** FLIP's answers to a failed `create_user`; an exception that is not the IdP's stays generic. */
-const creationFailure = (error: unknown, email: string): AppError => {
-  if (isIdentityError(error, 'AlreadyExists'))
-    return appError('user.email_exists', `User with email ${email} already exists`, { cause: error })
-  if (isIdentityError(error, 'InvalidInput'))
-    return appError('user.invalid_email', 'Invalid email address format', { cause: error })
-  return toAppError(error, () =>
-    isIdentityError(error)
-      ? appError('user.create_failed', 'Failed to create user', { cause: error })
-      : internalError(error),
-  )
+/** The bridge's client-facing detail for a code a waiting record carries (idp.throttled, …). */
+const detailOf = (code: ErrorCode): string => {
+  const row = Object.values(identityErrorBridge).find((candidate) => candidate.code === code)
+  return typeof row?.detail === 'string'
+    ? row.detail
+    : 'The service is temporarily unavailable; please try again.'
 }
 
+const about = (record: Registration, retryable: boolean) => ({
+  extensions: { registrationId: record.id, state: record.state, retryable },
+  headers: { Location: recordLocation(record) },
+})
+
 /**
- * Deletes the IdP user again after the database refused the profile. It deletes by the
- * username the create call returned (never by a lookup that can lag), and NotFound means the
- * user is already gone. It reports a clean rollback only when the IdP confirmed it.
+ * FLIP's answers for a phase-1 record that did not complete inline. Failed: FLIP's create errors
+ * (a create that did not take effect, Throttled or Unavailable, fails at once: 429 / 503, and a
+ * retry is a fresh request). Still workable (an Ambiguous create, the database failing after the
+ * IdP user exists): that error (503), with a `Location` to the record the service finishes in the
+ * background (a retry meanwhile answers 409 "in progress" with the same `Location`). Undone or
+ * being undone: FLIP's "Failed to register user" answers.
  */
-const undoCreation = async (deps: RegisterIdentityDeps, user: IdentityUser, failure: unknown) => {
-  try {
-    await deps.idp.deleteUser(user.username)
-  } catch (deleteError) {
-    if (!isIdentityError(deleteError, 'NotFound')) {
+const failureOf = (record: Registration): AppError => {
+  const recorded = record.errorCode !== null && isErrorCode(record.errorCode) ? record.errorCode : undefined
+  switch (record.state) {
+    case 'pending':
+    case 'identity_created': {
+      const code = recorded ?? 'idp.unavailable'
+      return appError(code, detailOf(code), about(record, true))
+    }
+    case 'failed': {
+      const code = recorded ?? 'user.create_failed'
+      // FLIP's `register_user` answers an exception that is not the provider's generically.
+      if (code === 'user.register_failed')
+        return appError('internal.unexpected', 'Internal server error', about(record, false))
+      return appError(code, record.errorDetail ?? 'Failed to create user', {
+        ...about(record, code === 'idp.throttled' || code === 'idp.unavailable'),
+        // The record keeps no provider delay; a second is what the pacing waits at least.
+        ...(code === 'idp.throttled' ? { retryAfterSeconds: 1 } : {}),
+      })
+    }
+    case 'rolled_back':
+      return appError(
+        'user.register_failed',
+        'Failed to register user. Please try again.',
+        about(record, false),
+      )
+    default:
       return appError(
         'user.register_rollback_failed',
         'Failed to register user; rollback also failed. Manual cleanup of the identity-provider user required.',
-        { cause: deleteError },
+        about(record, false),
       )
-    }
   }
-  return appError('user.register_failed', 'Failed to register user. Please try again.', { cause: failure })
 }
 
 /**
  * FLIP's `register_user`, phase 1 alone: create the IdP user, then its profile and the audit row
  * "Registered user" in one transaction. No role grants are written. Roles (and the Trust Admin
- * rules) are checked before the IdP is called, so a bad request creates nothing.
+ * rules) are checked before anything is written, so a bad request creates nothing.
+ *
+ * Unlike FLIP it is durable: the intent is recorded (a registration of kind `identity`) before
+ * the IdP is called, and the saga's steps drive it, so a crash or a failure between the IdP
+ * create and the profile commit is finished (or, after a definitive failure, undone) in the
+ * background instead of leaving an IdP user that nothing records.
  *
  * @throws BadRequest (`Invalid role(s): …`, Trust Admin rules, invalid email), NotFound (trust),
- *   Conflict (email already exists), Throttled, Transient / Ambiguous (IdP or database),
- *   Internal (`Failed to create user`, `Failed to register user. Please try again.`,
- *   `…rollback also failed…`, `Internal server error`)
+ *   Conflict (email already exists, or a record for it in flight), Throttled, Transient /
+ *   Ambiguous (still being finished: with a `Location`), Internal (`Failed to create user`,
+ *   `Failed to register user. Please try again.`, `…rollback also failed…`)
  */
 export const registerIdentity = async (
   deps: RegisterIdentityDeps,
   input: RegisterIdentityInput,
   caller: Caller,
 ): Promise<RegisteredIdentity> => {
+  await resolveRoleGrants(deps.db, input.roles, input.trustId)
+  const email = { shown: input.email.trim(), normalised: normaliseEmail(input.email) }
+  let record: Registration
   try {
-    await resolveRoleGrants(deps.db, input.roles, input.trustId)
-  } catch (error) {
-    throw unexpected(error)
-  }
-
-  let user: IdentityUser
-  try {
-    user = await deps.idp.createUser(input.email)
-  } catch (error) {
-    throw creationFailure(error, input.email)
-  }
-
-  try {
-    await deps.db.transaction(async (tx) => {
-      await createProfilesRepository(tx).upsert({
-        userId: user.id,
-        name: input.name,
-        organisation: input.organisation,
-      })
-      await createAuditRepository(tx).record('Registered user', user.id, caller.id)
-    })
-  } catch (error) {
-    // The IdP user exists but nothing here remembers it: remove it, as FLIP does.
-    deps.log.error(
-      { err: error, userId: user.id },
-      'recording a registered user failed; deleting the IdP user',
+    record = await insertRetrying(deps, () =>
+      createRegistrationsRepository(deps.db).insert(
+        {
+          kind: 'identity',
+          // FLIP hands the email to the IdP exactly as given.
+          email: input.email,
+          emailNormalised: email.normalised,
+          name: input.name,
+          organisation: input.organisation,
+          roleIds: input.roles,
+          trustId: input.trustId,
+          requestedBy: caller.id,
+          idempotencyKey: null,
+          requestHash: '',
+        },
+        caller.id,
+        'phase-1 registration requested',
+      ),
     )
-    throw await undoCreation(deps, user, error)
+  } catch (error) {
+    throw (await recordingFailure(deps, error, email)) ?? error
   }
-  return { ...input, userId: user.id }
+  logRecorded(deps, record, caller.id, 'phase-1 registration requested')
+  const settled = await advanceInline(deps, record, caller.id)
+  if (settled.state !== 'completed') throw failureOf(settled)
+  return { ...input, userId: settled.userId! }
 }

@@ -1,7 +1,8 @@
 import type { JobQueue } from '../../jobs/job-queue.js'
 import { createRegistrationsRepository } from '../../repositories/registrations-repository.js'
+import type { SagaOptions } from '../../saga-options.js'
 import { advanceRegistration } from './register-user.saga.js'
-import type { SagaDeps, SagaOptions } from './saga-context.js'
+import type { SagaDeps } from './saga-context.js'
 
 const SWEEP_BATCH = 500
 

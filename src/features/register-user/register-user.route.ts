@@ -54,11 +54,9 @@ export const registerUserRoutes =
           callerOf(request),
           request.headers['idempotency-key'],
         )
-        if (outcome.status === 202) {
-          deps.metrics?.registrationOutcomes.inc({ outcome: 'accepted' })
-          reply.header('Location', outcome.location)
-        }
-        return reply.status(outcome.status).send(outcome.body)
+        if (outcome.outcome === 'completed') return reply.status(201).send(outcome.body)
+        deps.metrics?.registrationOutcomes.inc({ outcome: 'accepted' })
+        return reply.status(202).header('Location', outcome.location).send(outcome.body)
       },
     )
 

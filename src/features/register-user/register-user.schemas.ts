@@ -51,6 +51,8 @@ export const RegistrationParams = Type.Object({ registrationId: Uuid })
 
 export const RegistrationView = Type.Object({
   registration_id: Uuid,
+  /** What the record drives: `register` (the step function), `identity` (phase 1), `delete`. */
+  kind: Type.String(),
   state: Type.String(),
   email: Type.String(),
   name: Type.String(),

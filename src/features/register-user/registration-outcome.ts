@@ -13,10 +13,15 @@ const dto = (registration: Registration) => ({
   trust_id: registration.trustId,
 })
 
+/**
+ * Where a registration stands for its caller, in the domain's words: `completed`, or `accepted`
+ * (durable, being finished in the background, followed at `location`). Failures are thrown as
+ * AppErrors. Only routes turn an outcome into a status (201, 202).
+ */
 export type RegistrationOutcome =
-  | { status: 201; body: ReturnType<typeof dto> & { user_id: string; registration_id: string } }
+  | { outcome: 'completed'; body: ReturnType<typeof dto> & { user_id: string; registration_id: string } }
   | {
-      status: 202
+      outcome: 'accepted'
       location: string
       body: ReturnType<typeof dto> & { registration_id: string; state: string }
     }
@@ -28,11 +33,12 @@ const failure = (registration: Registration, code: ErrorCode, detail: string): A
   })
 
 /**
- * What the caller is told about a registration, now: 201 once completed, 202 while the service
- * is finishing it, FLIP's errors otherwise. Replays of an Idempotency-Key get the same answer
+ * What the caller is told about a registration, now: completed, accepted while the service is
+ * finishing it, FLIP's errors otherwise. Replays of an Idempotency-Key get the same answer
  * for the same state.
  *
- * @throws the registration's failure as an AppError (4xx for `failed`, FLIP's 500s for rollbacks)
+ * @throws the registration's failure as an AppError: its recorded kind for `failed` (BadRequest,
+ *   Conflict, …), Internal (FLIP's rollback details) otherwise
  */
 export const outcomeOf = (registration: Registration): RegistrationOutcome => {
   const userId = registration.userId ?? ''
@@ -40,13 +46,13 @@ export const outcomeOf = (registration: Registration): RegistrationOutcome => {
     case 'completed':
       // registration_id is additive: FLIP's UI ignores keys it does not know.
       return {
-        status: 201,
+        outcome: 'completed',
         body: { ...dto(registration), user_id: userId, registration_id: registration.id },
       }
     case 'pending':
     case 'identity_created':
       return {
-        status: 202,
+        outcome: 'accepted',
         location: registrationLocation(registration.id),
         body: { ...dto(registration), registration_id: registration.id, state: registration.state },
       }
@@ -71,12 +77,17 @@ export const outcomeOf = (registration: Registration): RegistrationOutcome => {
         'registration.rollback_failed',
         `Failed to set user roles for user ${userId}; rollback also failed (${registration.errorDetail ?? 'unknown'}). Manual cleanup required.`,
       )
+    case 'deleting':
+    case 'deleted':
+      // A delete's states: the step function never answers from a delete record.
+      throw new Error(`registration ${registration.id} is a ${registration.kind} record`)
   }
 }
 
 /** The operator's view of a registration, with its history. */
 export const registrationView = (registration: Registration, events: RegistrationEvent[]) => ({
   registration_id: registration.id,
+  kind: registration.kind,
   state: registration.state,
   ...dto(registration),
   attempts: registration.attempts,

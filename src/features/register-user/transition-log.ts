@@ -1,5 +1,5 @@
 import type { Deps } from '../../container.js'
-import type { RegistrationState } from '../../domain/registration-state.js'
+import type { RegistrationKind, RegistrationState } from '../../domain/registration-state.js'
 import { createRegistrationSearchRepository } from '../../repositories/registration-search-repository.js'
 import type { Registration, RegistrationEvent } from '../../repositories/registrations-repository.js'
 
@@ -9,7 +9,14 @@ export type SagaObservers = Pick<Deps, 'log'> & Partial<Pick<Deps, 'metrics'>>
 // The states `flip_users_registrations_total{outcome}` counts when a registration reaches them
 // (`accepted`, the 202 answer, is counted by the route).
 const OUTCOMES: readonly RegistrationState[] = ['completed', 'rolled_back', 'failed', 'needs_attention']
-const COMPENSATION: readonly string[] = ['compensating', 'rolled_back', 'needs_attention']
+// States whose attempt is counted against the retry budget (compensation's, which deletes share).
+const COMPENSATION: readonly string[] = [
+  'compensating',
+  'rolled_back',
+  'needs_attention',
+  'deleting',
+  'deleted',
+]
 
 /**
  * One structured line per transition a piece of work made (`registrationId`, `from`, `to`,
@@ -19,7 +26,7 @@ const COMPENSATION: readonly string[] = ['compensating', 'rolled_back', 'needs_a
  */
 export const reportTransitions = (
   observers: SagaObservers,
-  counters: Pick<Registration, 'attempts' | 'compensationAttempts'>,
+  counters: Pick<Registration, 'attempts' | 'compensationAttempts'> & { kind?: RegistrationKind },
   events: readonly Pick<RegistrationEvent, 'registrationId' | 'fromState' | 'toState' | 'actor' | 'reason'>[],
 ): void => {
   for (const event of events) {
@@ -37,7 +44,9 @@ export const reportTransitions = (
       continue
     }
     observers.log.info(line, 'registration transition')
-    if (OUTCOMES.includes(to)) observers.metrics?.registrationOutcomes.inc({ outcome: to })
+    // Registration outcomes only: a delete's `failed` is not a registration that failed.
+    if (OUTCOMES.includes(to) && (counters.kind ?? 'register') !== 'delete')
+      observers.metrics?.registrationOutcomes.inc({ outcome: to })
   }
 }
 
@@ -69,10 +78,11 @@ export const reportWorkUnderLease = async (
 /** A saga step, timed for `flip_users_saga_step_duration_seconds{step,result}`. */
 export const timedStep =
   <Ctx extends { deps: Partial<Pick<Deps, 'metrics'>> }, R, Result extends { next: string }>(
+    name: string,
     step: (ctx: Ctx, registration: R) => Promise<Result>,
   ) =>
   async (ctx: Ctx, registration: R): Promise<Result> => {
-    const stop = ctx.deps.metrics?.sagaStepDuration.startTimer({ step: step.name })
+    const stop = ctx.deps.metrics?.sagaStepDuration.startTimer({ step: name })
     try {
       const result = await step(ctx, registration)
       stop?.({ result: result.next })

@@ -6,8 +6,8 @@ import {
   type Registration,
 } from '../../../repositories/registrations-repository.js'
 import { createUserRolesRepository } from '../../../repositories/user-roles-repository.js'
-import { describeFailure } from '../classify-failure.js'
-import { continueWith, type StepContext, type StepResult, waitWith } from '../saga-context.js'
+import { countFailedAttempt } from '../retry-budget.js'
+import { continueWith, type StepContext, type StepResult } from '../saga-context.js'
 
 /**
  * Compensation (compensating → rolled_back): remove everything the registration created. The
@@ -26,15 +26,9 @@ export const compensate = async (ctx: StepContext, registration: Registration): 
         await createUserRolesRepository(tx).deleteAll(userId)
         await createProfilesRepository(tx).delete(userId)
         await createAuditRepository(tx).record('Deleted user', userId, current.requestedBy)
-        return createRegistrationsRepository(tx).note(
-          current.id,
-          'compensating',
-          ctx.actor,
-          'grants and profile removed',
-          {
-            databaseCompensatedAt: ctx.deps.clock.now(),
-          },
-        )
+        return createRegistrationsRepository(tx).note(current, ctx.actor, 'grants and profile removed', {
+          databaseCompensatedAt: ctx.deps.clock.now(),
+        })
       })
     }
     if (current.username !== null) {
@@ -45,7 +39,7 @@ export const compensate = async (ctx: StepContext, registration: Registration): 
       }
     }
     return continueWith(
-      await registrations.transition(current.id, {
+      await registrations.transition(current, {
         from: 'compensating',
         to: 'rolled_back',
         actor: ctx.actor,
@@ -54,22 +48,7 @@ export const compensate = async (ctx: StepContext, registration: Registration): 
       }),
     )
   } catch (error) {
-    const detail = isIdentityError(error) ? error.message : describeFailure(error)
-    const compensationAttempts = current.compensationAttempts + 1
-    ctx.deps.log.error(
-      { err: error, registrationId: current.id, compensationAttempts },
-      'compensation failed',
-    )
-    const exhausted = compensationAttempts >= ctx.options.compensationBudget
-    const moved = await registrations.transition(current.id, {
-      from: 'compensating',
-      to: exhausted ? 'needs_attention' : 'compensating',
-      actor: ctx.actor,
-      reason: exhausted
-        ? `compensation failed ${compensationAttempts} times: ${detail}`
-        : `compensation failed: ${detail}`,
-      patch: { compensationAttempts, errorCode: 'registration.rollback_failed', errorDetail: detail },
-    })
-    return exhausted ? continueWith(moved) : waitWith(moved)
+    ctx.deps.log.error({ err: error, registrationId: current.id }, 'compensation failed')
+    return countFailedAttempt(ctx, current, error, 'compensation', 'registration.rollback_failed')
   }
 }

@@ -1,35 +1,18 @@
-import type { Db } from '../../../db/database.js'
+import { toAppError } from '../../../identity/identity-error-bridge.js'
 import { isIdentityError } from '../../../identity/identity-errors.js'
 import type { IdentityUser } from '../../../identity/identity-provider.js'
 import {
   createRegistrationsRepository,
   type Registration,
 } from '../../../repositories/registrations-repository.js'
-import { createUserRolesRepository } from '../../../repositories/user-roles-repository.js'
+import { adoptableUser } from '../adoption.js'
 import { describeFailure, isTransientFailure } from '../classify-failure.js'
 import { continueWith, type StepContext, type StepResult, waitWith } from '../saga-context.js'
 
 /**
- * Adoption, never theft: after an ambiguous create, the IdP may hold the user we asked for. It
- * is ours only if it appeared after this registration began and nobody has granted it anything.
- */
-export const isOurs = async (db: Db, registration: Registration, existing: IdentityUser): Promise<boolean> =>
-  // Providers may report creation to the whole second (cognito-local does), so "after we began"
-  // is judged at that resolution; the no-grants rule still guards a same-second stranger.
-  existing.createdAt.getTime() >= Math.floor(registration.createdAt.getTime() / 1000) * 1000 &&
-  !(await createUserRolesRepository(db).holdsAny(existing.id))
-
-const adoptableUser = async (
-  ctx: StepContext,
-  registration: Registration,
-): Promise<IdentityUser | undefined> => {
-  const existing = await ctx.deps.idp.getUserByEmail(registration.email)
-  return (await isOurs(ctx.deps.db, registration, existing)) ? existing : undefined
-}
-
-/**
- * Step 1 (pending → identity_created): create the IdP user. The attempt is recorded before the
- * call, so an AlreadyExists on a later attempt can be recognised as possibly our own.
+ * Step 1 (pending → identity_created), for the step function and phase 1 alike: create the IdP
+ * user. The attempt is recorded before the call, so an AlreadyExists on a later attempt can be
+ * recognised as possibly our own.
  * ↩ undone by compensation, which deletes the user by the username captured here.
  */
 export const createIdentityUser = async (
@@ -43,15 +26,14 @@ export const createIdentityUser = async (
   // possibly our own, and an operator's abandon waits out a settle window measured from the
   // latest attempt, since a create sent then may still land.
   const current = await registrations.note(
-    registration.id,
-    'pending',
+    registration,
     actor,
     attemptedBefore ? 'retrying the identity-provider user creation' : 'creating the identity-provider user',
     { createAttemptedAt: ctx.deps.clock.now() },
   )
   const attempts = current.attempts + 1
   const created = (user: IdentityUser, reason: string) =>
-    registrations.transition(current.id, {
+    registrations.transition(current, {
       from: 'pending',
       to: 'identity_created',
       actor,
@@ -59,7 +41,7 @@ export const createIdentityUser = async (
       patch: { userId: user.id, username: user.username, attempts, errorCode: null, errorDetail: null },
     })
   const fail = (errorCode: string, errorDetail: string, reason: string) =>
-    registrations.transition(current.id, {
+    registrations.transition(current, {
       from: 'pending',
       to: 'failed',
       actor,
@@ -74,7 +56,7 @@ export const createIdentityUser = async (
     if (isIdentityError(error, 'AlreadyExists')) {
       if (attemptedBefore) {
         try {
-          const adopted = await adoptableUser(ctx, current)
+          const adopted = await adoptableUser(ctx.deps, current)
           if (adopted)
             return continueWith(await created(adopted, 'adopted the user our earlier ambiguous create made'))
         } catch (lookupError) {
@@ -92,6 +74,17 @@ export const createIdentityUser = async (
         await fail('user.invalid_email', 'Invalid email address format', 'the IdP rejected the email'),
       )
     }
+    // Phase 1 alone keeps FLIP's answer to a create that did not take effect (Throttled,
+    // Unavailable: the port's contract): nothing exists to finish or undo, so the record fails
+    // at once and the caller's retry is a fresh one, not a 409 behind a background job.
+    if (
+      current.kind === 'identity' &&
+      (isIdentityError(error, 'Throttled') || isIdentityError(error, 'Unavailable'))
+    ) {
+      const answer = toAppError(error)
+      return continueWith(await fail(answer.code, answer.detail, describeFailure(error)))
+    }
+    // NotFound from a create is no lag we know of: the provider answered, definitively.
     if (isTransientFailure(error) && !isIdentityError(error, 'NotFound'))
       return waitAfter(ctx, current, attempts, error)
     ctx.deps.log.error({ err: error, registrationId: current.id }, 'identity-provider user creation failed')
@@ -107,17 +100,18 @@ export const createIdentityUser = async (
   }
 }
 
-const waitAfter = async (ctx: StepContext, registration: Registration, attempts: number, error: unknown) =>
-  waitWith(
-    await createRegistrationsRepository(ctx.deps.db).note(
-      registration.id,
-      'pending',
-      ctx.actor,
-      describeFailure(error),
-      {
-        attempts,
-        errorCode: 'idp.unavailable',
-        errorDetail: describeFailure(error),
-      },
-    ),
+/**
+ * A transient failure, counted. The error bridge's code is kept (idp.throttled, idp.unavailable,
+ * idp.ambiguous, database.unavailable), so an answer given while it waits says what it waits
+ * for; the detail is the operator's (which reason the provider gave).
+ */
+const waitAfter = async (ctx: StepContext, registration: Registration, attempts: number, error: unknown) => {
+  const detail = describeFailure(error)
+  return waitWith(
+    await createRegistrationsRepository(ctx.deps.db).note(registration, ctx.actor, detail, {
+      attempts,
+      errorCode: toAppError(error).code,
+      errorDetail: detail,
+    }),
   )
+}

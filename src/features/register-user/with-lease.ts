@@ -1,0 +1,57 @@
+import {
+  createRegistrationsRepository,
+  type Registration,
+} from '../../repositories/registrations-repository.js'
+import { leaseOwnerId } from '../operate-registrations/lease-holder.js'
+import type { SagaDeps } from './saga-context.js'
+import { reportWorkUnderLease } from './transition-log.js'
+
+export interface Lease {
+  /** The owner id this lease was claimed as. */
+  owner: string
+  /**
+   * Renews the lease once a third of it has gone: one claim would otherwise cover the whole
+   * work, paced IdP waits included, and once it lapsed the lapsed-lease sweep would start a
+   * second worker beside this one. Quick work stays at one claim.
+   * @returns the registration as renewed (or as given when not due), undefined if it was lost
+   */
+  renewIfDue(current: Registration): Promise<Registration | undefined>
+}
+
+export type Leased<T> = { claimed: true; value: T } | { claimed: false }
+
+/**
+ * Runs `work` holding the registration's lease, so only one worker, request or operator works a
+ * registration at a time, across processes. Nothing is run when another holder has it (or it is
+ * not workable). The transitions made are logged before the release, while the lease still keeps
+ * other writers out, so no other worker's events are reported (and counted) as this work's; the
+ * release comes last, whatever `work` did.
+ */
+export const withLease = async <T>(
+  deps: SagaDeps,
+  leaseSeconds: number,
+  registrationId: string,
+  actor: string,
+  work: (claimed: Registration, lease: Lease) => Promise<T>,
+): Promise<Leased<T>> => {
+  const registrations = createRegistrationsRepository(deps.db)
+  const owner = leaseOwnerId(actor)
+  const claimed = await registrations.claim(registrationId, owner, leaseSeconds)
+  if (!claimed) return { claimed: false }
+  let takenAt = deps.clock.now().getTime()
+  const lease: Lease = {
+    owner,
+    async renewIfDue(current) {
+      if (deps.clock.now().getTime() - takenAt <= (leaseSeconds * 1000) / 3) return current
+      const renewed = await registrations.claim(registrationId, owner, leaseSeconds)
+      if (renewed) takenAt = deps.clock.now().getTime()
+      return renewed
+    },
+  }
+  try {
+    return { claimed: true, value: await work(claimed, lease) }
+  } finally {
+    await reportWorkUnderLease(deps, claimed, leaseSeconds)
+    await registrations.release(registrationId, owner)
+  }
+}
