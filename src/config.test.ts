@@ -32,12 +32,10 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       databaseUrl: undefined,
       dataDir: path.resolve('.flip-users'),
-      authBackend: 'local',
-      cognito: undefined,
+      identity: { backend: 'local', settings: { tokenIssuer: 'flip-users' } },
       adminEmail: 'admin@flip.local',
       enforceMfa: false,
       logLevel: 'info',
-      localTokenIssuer: 'flip-users',
       accountStatusCacheSeconds: 60,
       registration: {},
     })
@@ -70,7 +68,7 @@ describe('loadConfig', () => {
       adminEmail: 'ops@example.org',
       enforceMfa: true,
       logLevel: 'debug',
-      localTokenIssuer: 'https://flip.example.org',
+      identity: { backend: 'local', settings: { tokenIssuer: 'https://flip.example.org' } },
     })
   })
 
@@ -88,7 +86,7 @@ describe('loadConfig', () => {
       port: 8000,
       host: '127.0.0.1',
       databaseUrl: undefined,
-      authBackend: 'local',
+      identity: { backend: 'local' },
       adminEmail: 'admin@flip.local',
       enforceMfa: false,
       logLevel: 'info',
@@ -99,7 +97,8 @@ describe('loadConfig', () => {
     const config = loadConfig(COGNITO_ENV)
     expect(config.enforceMfa).toBe(true)
     expect(config.adminEmail).toBeUndefined()
-    expect(config.cognito).toEqual({
+    expect(config.identity.backend).toBe('cognito')
+    expect(config.identity.settings).toEqual({
       region: 'eu-west-2',
       userPoolId: 'eu-west-2_TESTPOOL',
       appClientId: 'client123',
@@ -125,8 +124,10 @@ describe('loadConfig', () => {
       COGNITO_ISSUER: 'http://127.0.0.1:9229/eu-west-2_TESTPOOL/',
       COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
     })
-    expect(config.cognito?.issuer).toBe('http://127.0.0.1:9229/eu-west-2_TESTPOOL')
-    expect(config.cognito?.endpoint).toBe('http://127.0.0.1:9229')
+    expect(config.identity.settings).toMatchObject({
+      issuer: 'http://127.0.0.1:9229/eu-west-2_TESTPOOL',
+      endpoint: 'http://127.0.0.1:9229',
+    })
   })
 
   it('names every bad variable in one single-line message', () => {
@@ -156,9 +157,15 @@ describe('loadConfig', () => {
     }
   })
 
-  it('names an unknown AUTH_BACKEND', () => {
+  it('names an unknown AUTH_BACKEND, listing the backends there are', () => {
     const error = configErrorFor({ AUTH_BACKEND: 'ldap' })
-    expect(error.problems).toEqual([expect.stringContaining('AUTH_BACKEND')])
+    expect(error.problems).toEqual(['AUTH_BACKEND must be one of local, cognito'])
+  })
+
+  it('refuses keycloak, which has no adapter folder, as it refuses any unknown backend', () => {
+    expect(configErrorFor({ AUTH_BACKEND: 'keycloak' }).problems).toEqual([
+      'AUTH_BACKEND must be one of local, cognito',
+    ])
   })
 
   it('refuses a COGNITO_ISSUER that is not an http(s) URL', () => {

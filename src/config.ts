@@ -1,61 +1,36 @@
 import path from 'node:path'
 import { type Static, Type } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { ConfigError } from './config-error.js'
+import { isUrl, optionalNumber } from './config-values.js'
 import { parseWebOrigin, uniqueOrigins } from './domain/web-origin.js'
 import { EmailAddress } from './http/email-address.schema.js'
+import {
+  type AuthBackend,
+  authBackends,
+  type IdentityConfig,
+  identityAdapters,
+  isAuthBackend,
+  parseIdentityConfig,
+} from './identity/identity-adapters.js'
+import type { SagaOptions } from './saga-options.js'
+
+export { ConfigError } from './config-error.js'
+export type { AuthBackend } from './identity/identity-adapters.js'
 
 const booleanWords = '^(true|false|1|0|yes|no|on|off)$'
-const positiveInteger = '^(?!0+$)[0-9]{1,7}$'
-const positiveRate = '^(?!0*(\\.0*)?$)[0-9]{1,5}(\\.[0-9]{1,3})?$'
 
-/** The environment as the service reads it: every variable in SPEC §2, all strings, all optional. */
-export const Environment = Type.Object({
+/** The variables every backend reads (SPEC §2): all strings, all optional. */
+const SharedEnvironment = Type.Object({
   PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$', description: 'an integer 0–65535' })),
   HOST: Type.Optional(Type.String({ minLength: 1, description: 'a host name or address' })),
   DATABASE_URL: Type.Optional(Type.String({ description: 'a postgres:// or postgresql:// URL' })),
   DATA_DIR: Type.Optional(Type.String({ minLength: 1, description: 'a directory path' })),
   AUTH_BACKEND: Type.Optional(
-    Type.Union([Type.Literal('local'), Type.Literal('cognito'), Type.Literal('keycloak')], {
-      description: 'one of local, cognito, keycloak',
-    }),
-  ),
-  AWS_REGION: Type.Optional(
-    Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', description: 'an AWS region' }),
-  ),
-  AWS_COGNITO_USER_POOL_ID: Type.Optional(
-    Type.String({ pattern: '^[\\w-]+_[0-9a-zA-Z]+$', description: 'a user pool id like eu-west-2_AbC123' }),
-  ),
-  AWS_COGNITO_APP_CLIENT_ID: Type.Optional(
-    Type.String({ pattern: '^[\\w+]+$', description: 'an app client id' }),
-  ),
-  COGNITO_ENDPOINT: Type.Optional(Type.String({ description: 'an http(s) URL' })),
-  COGNITO_ISSUER: Type.Optional(Type.String({ description: 'an http(s) URL' })),
-  COGNITO_DOMAIN: Type.Optional(
-    Type.String({
-      description: "the Hosted UI's https URL, like https://flip.auth.eu-west-2.amazoncognito.com",
-    }),
-  ),
-  COGNITO_TIMEOUT_MS: Type.Optional(
-    Type.String({ pattern: positiveInteger, description: 'milliseconds (> 0)' }),
-  ),
-  COGNITO_CONNECT_TIMEOUT_MS: Type.Optional(
-    Type.String({ pattern: positiveInteger, description: 'milliseconds (> 0)' }),
-  ),
-  // The account's quota per category (calls per second); SERVICE_REPLICAS processes share it.
-  COGNITO_RATE_CREATE: Type.Optional(
-    Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
-  ),
-  COGNITO_RATE_LIST: Type.Optional(
-    Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
-  ),
-  COGNITO_RATE_READ: Type.Optional(
-    Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
-  ),
-  COGNITO_RATE_WRITE: Type.Optional(
-    Type.String({ pattern: positiveRate, description: 'calls per second (> 0)' }),
-  ),
-  SERVICE_REPLICAS: Type.Optional(
-    Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'a whole number of processes (1–9999)' }),
+    Type.Union(
+      authBackends.map((backend) => Type.Literal(backend)),
+      { description: `one of ${authBackends.join(', ')}` },
+    ),
   ),
   FLIP_ADMIN_EMAIL: Type.Optional(EmailAddress({ description: 'an email address' })),
   ENFORCE_MFA: Type.Optional(Type.String({ pattern: booleanWords, description: 'true or false' })),
@@ -74,7 +49,6 @@ export const Environment = Type.Object({
   REGISTRATION_COMPENSATION_ATTEMPTS: Type.Optional(
     Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'a whole number (1–999)' }),
   ),
-  LOCAL_TOKEN_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'a token issuer' })),
   METRICS_TOKEN: Type.Optional(
     Type.String({
       pattern: '^[\\x21-\\x7E]{16,}$',
@@ -91,52 +65,36 @@ export const Environment = Type.Object({
     Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'a whole number of requests (1–999999)' }),
   ),
 })
-export type Environment = Static<typeof Environment>
+type SharedEnvironment = Static<typeof SharedEnvironment>
 
-export type AuthBackend = 'local' | 'cognito' | 'keycloak'
-
-export interface CognitoConfig {
-  region: string
-  userPoolId: string
-  appClientId: string
-  endpoint: string | undefined
-  issuer: string
-  /** COGNITO_DOMAIN: the Hosted UI's base URL; set, the console signs in there (PKCE). */
-  hostedUiDomain?: string | undefined
-  /** Unset means the adapter's defaults (cognito-config.ts). */
-  timeoutMs?: number | undefined
-  connectTimeoutMs?: number | undefined
-  /** The account's calls per second per category; unset means Cognito's default quotas. */
-  rateCreate?: number | undefined
-  rateList?: number | undefined
-  rateRead?: number | undefined
-  rateWrite?: number | undefined
-  /**
-   * How many service processes share the account's quota (SPEC §7): each paces at 1/replicas of
-   * it, so N processes together never exceed the quota. Unset means 1.
-   */
-  replicas?: number | undefined
-}
+/**
+ * The environment as the service reads it: the shared variables and each identity adapter's own
+ * (`identity/<provider>/<provider>-config.ts`). Every variable is checked, whichever backend is
+ * chosen, so a typo in an unused one is still named.
+ */
+export const Environment = Type.Object({
+  ...SharedEnvironment.properties,
+  ...Object.assign({}, ...Object.values(identityAdapters).map((adapter) => adapter.environment.properties)),
+})
 
 export interface Config {
   port: number
   host: string
   databaseUrl: string | undefined
   dataDir: string
-  authBackend: AuthBackend
-  cognito: CognitoConfig | undefined
+  /** AUTH_BACKEND and that provider's own settings, parsed by its folder under `identity/`. */
+  identity: IdentityConfig
   adminEmail: string | undefined
   enforceMfa: boolean
   logLevel: string
-  localTokenIssuer: string
   /**
    * The web origins browsers may call the API from (CORS), as `scheme://host[:port]`. Unset means
-   * derived from the Cognito app client with AUTH_BACKEND=cognito, and CORS off otherwise.
+   * the identity adapter's (Cognito: its app client's URLs), and none means CORS off.
    */
   corsAllowedOrigins?: readonly string[] | undefined
   /**
-   * How long a Cognito account's enabled state, read from the IdP, is trusted (default 60 s; 0
-   * reads it on every request). `local` always reads it per request.
+   * How long an account's enabled state, read from the IdP, is trusted (default 60 s; 0 reads it
+   * on every request). An adapter that reads it cheaply (`local`) always reads it per request.
    */
   accountStatusCacheSeconds: number
   /** Public access requests accepted per client address per hour; unset means the route's default. */
@@ -144,31 +102,10 @@ export interface Config {
   /** The bearer token `/metrics` requires; unset, `/metrics` is public. */
   metricsToken?: string | undefined
   /** Saga tuning; unset fields take the saga's defaults. */
-  registration: { leaseSeconds?: number; compensationBudget?: number; sweepSeconds?: number }
-}
-
-/** Thrown when the environment is unusable; its message names every bad variable on one line. */
-export class ConfigError extends Error {
-  readonly problems: readonly string[]
-  constructor(problems: readonly string[]) {
-    super(`Invalid configuration: ${problems.join('; ')}`)
-    this.name = 'ConfigError'
-    this.problems = problems
-  }
+  registration: Partial<SagaOptions>
 }
 
 const checkEnvironment = Compile(Environment)
-
-const isUrl = (value: string, protocols: readonly string[]): boolean => {
-  try {
-    return protocols.includes(new URL(value).protocol)
-  } catch {
-    return false
-  }
-}
-
-const optionalNumber = (value: string | undefined): number | undefined =>
-  value === undefined ? undefined : Number(value)
 
 /** CORS_ALLOWED_ORIGINS: each entry an origin (scheme://host[:port]), normalised as browsers send it. */
 const parseOriginList = (value: string | undefined, problems: string[]): string[] | undefined => {
@@ -220,52 +157,20 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
       problems.push(`${name} must be ${property?.description ?? 'valid'}`)
     }
   }
-  const env = raw as Environment
+  const env = raw as SharedEnvironment
   const port = env.PORT === undefined ? 8000 : Number(env.PORT)
   if (env.PORT !== undefined && port > 65535) problems.push('PORT must be an integer 0–65535')
   if (env.DATABASE_URL !== undefined && !isUrl(env.DATABASE_URL, ['postgres:', 'postgresql:'])) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL')
   }
-  if (env.COGNITO_DOMAIN !== undefined && !isUrl(env.COGNITO_DOMAIN, ['https:']))
-    problems.push("COGNITO_DOMAIN must be the Hosted UI's https URL")
-  for (const name of ['COGNITO_ENDPOINT', 'COGNITO_ISSUER'] as const) {
-    const value = env[name]
-    if (value !== undefined && !isUrl(value, ['http:', 'https:']))
-      problems.push(`${name} must be an http(s) URL`)
-  }
 
   const corsAllowedOrigins = parseOriginList(env.CORS_ALLOWED_ORIGINS, problems)
 
-  const authBackend = env.AUTH_BACKEND ?? 'local'
-  let cognito: CognitoConfig | undefined
-  if (authBackend === 'cognito') {
-    for (const name of ['AWS_REGION', 'AWS_COGNITO_USER_POOL_ID', 'AWS_COGNITO_APP_CLIENT_ID'] as const) {
-      if (env[name] === undefined) problems.push(`${name} is required when AUTH_BACKEND=cognito`)
-    }
-    const region = env.AWS_REGION ?? ''
-    const userPoolId = env.AWS_COGNITO_USER_POOL_ID ?? ''
-    cognito = {
-      region,
-      userPoolId,
-      appClientId: env.AWS_COGNITO_APP_CLIENT_ID ?? '',
-      endpoint: env.COGNITO_ENDPOINT,
-      issuer: (env.COGNITO_ISSUER ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`).replace(
-        /\/+$/,
-        '',
-      ),
-      hostedUiDomain: env.COGNITO_DOMAIN?.replace(/\/+$/, ''),
-      timeoutMs: optionalNumber(env.COGNITO_TIMEOUT_MS),
-      connectTimeoutMs: optionalNumber(env.COGNITO_CONNECT_TIMEOUT_MS),
-      rateCreate: optionalNumber(env.COGNITO_RATE_CREATE),
-      rateList: optionalNumber(env.COGNITO_RATE_LIST),
-      rateRead: optionalNumber(env.COGNITO_RATE_READ),
-      rateWrite: optionalNumber(env.COGNITO_RATE_WRITE),
-      replicas: optionalNumber(env.SERVICE_REPLICAS),
-    }
-  }
-  if (authBackend === 'keycloak') {
-    problems.push('AUTH_BACKEND=keycloak is not supported yet (use local or cognito)')
-  }
+  // An unknown AUTH_BACKEND is already a problem above; `local` only lets parsing go on.
+  const backend: AuthBackend =
+    env.AUTH_BACKEND !== undefined && isAuthBackend(env.AUTH_BACKEND) ? env.AUTH_BACKEND : 'local'
+  const identity = parseIdentityConfig(backend, raw, problems)
+  const defaults = identityAdapters[backend].defaults
   const isDuplicate = (problem: string, index: number, all: string[]) => all.indexOf(problem) === index
   if (problems.length > 0) throw new ConfigError(problems.filter(isDuplicate))
 
@@ -274,14 +179,10 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL,
     dataDir: path.resolve(env.DATA_DIR ?? './.flip-users'),
-    authBackend,
-    cognito,
-    // The local backend always has a bootstrap admin so `npm start` hands out a working token;
-    // against a real IdP an operator must name one.
-    adminEmail: env.FLIP_ADMIN_EMAIL ?? (authBackend === 'local' ? 'admin@flip.local' : undefined),
-    enforceMfa: env.ENFORCE_MFA === undefined ? authBackend !== 'local' : parseBoolean(env.ENFORCE_MFA),
+    identity,
+    adminEmail: env.FLIP_ADMIN_EMAIL ?? defaults.adminEmail,
+    enforceMfa: env.ENFORCE_MFA === undefined ? defaults.enforceMfa : parseBoolean(env.ENFORCE_MFA),
     logLevel: env.LOG_LEVEL ?? 'info',
-    localTokenIssuer: env.LOCAL_TOKEN_ISSUER ?? 'flip-users',
     accessRequestsPerHour: optionalNumber(env.ACCESS_REQUESTS_PER_HOUR),
     accountStatusCacheSeconds: Number(env.ACCOUNT_STATUS_CACHE_SECONDS ?? 60),
     corsAllowedOrigins,

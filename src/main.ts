@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { publishServingEndpoint } from './cli/serving-endpoint.js'
 import type { Config } from './config.js'
-import { type Container, createContainer } from './container.js'
+import { type Container, createContainer, type DepsWithJobs } from './container.js'
 import { type BootstrapOutcome, bootstrapAdmin } from './features/bootstrap-admin/bootstrap-admin.js'
 import { startRegistrationWorkers } from './features/register-user/register-user.job.js'
 import { buildApp } from './http/build-app.js'
 
 export interface RunningServer {
-  container: Container
+  container: Container<DepsWithJobs>
   app: FastifyInstance
   url: string
   bootstrap: BootstrapOutcome
@@ -25,7 +25,7 @@ export const startServer = async (config: Config, log: Logger): Promise<RunningS
   try {
     const bootstrap = await bootstrapAdmin(container.deps)
     const app = await buildApp(container.deps)
-    await startRegistrationWorkers(container.deps, container.deps.saga, container.deps.jobs!)
+    await startRegistrationWorkers(container.deps, container.deps.saga, container.deps.jobs)
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port

@@ -1,7 +1,7 @@
-import type { CognitoConfig } from '../config.js'
-import { LOCAL_TOKEN_AUDIENCE } from './local-token-issuer.js'
-
-/** What a token must say to be accepted, per backend (SPEC §3 "Authentication"). */
+/**
+ * What a token must say to be accepted (SPEC §3 "Authentication"). Each identity adapter states
+ * its own (`identity/<provider>/<provider>-token-rules.ts`); the one verifier here checks them.
+ */
 export interface TokenRules {
   issuer: string
   /** When set, `aud` must contain it. Cognito access tokens carry no `aud`. */
@@ -12,20 +12,3 @@ export interface TokenRules {
   clientId?: string
   usernameClaim: string
 }
-
-export const localTokenRules = (issuer: string): TokenRules => ({
-  issuer,
-  audience: LOCAL_TOKEN_AUDIENCE,
-  tokenUse: 'access',
-  usernameClaim: 'username',
-})
-
-export const cognitoTokenRules = (cognito: Pick<CognitoConfig, 'issuer' | 'appClientId'>): TokenRules => ({
-  issuer: cognito.issuer,
-  tokenUse: 'access',
-  clientId: cognito.appClientId,
-  usernameClaim: 'username',
-})
-
-export const cognitoJwksUrl = (cognito: Pick<CognitoConfig, 'issuer'>): URL =>
-  new URL(`${cognito.issuer}/.well-known/jwks.json`)

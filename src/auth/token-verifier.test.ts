@@ -16,9 +16,11 @@ import { openTestPglite } from '../../test/support/test-database.js'
 import type { Database } from '../db/database.js'
 import type { Clock } from '../domain/clock.js'
 import { AppError } from '../errors/app-error.js'
+import { cognitoJwksUrl, cognitoTokenRules } from '../identity/cognito/cognito-token-rules.js'
+import { localTokenRules } from '../identity/local/local-token-rules.js'
 import { localKeySource, remoteKeySource } from './key-sources.js'
 import { loadLocalSigningKeys } from './local-signing-keys.js'
-import { cognitoJwksUrl, cognitoTokenRules, localTokenRules, type TokenRules } from './token-rules.js'
+import type { TokenRules } from './token-rules.js'
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js'
 
 const NOW = new Date('2025-06-01T12:00:00Z')

@@ -1,5 +1,3 @@
-import type { AuthBackend } from '../config.js'
-
 /** A user as the identity provider knows it. `id` is the stable subject (`sub`, a UUID). */
 export interface IdentityUser {
   id: string
@@ -21,7 +19,8 @@ export interface IdentityPage {
  * taxonomy's reasons and nothing else.
  */
 export interface IdentityProvider {
-  readonly backend: AuthBackend
+  /** The AUTH_BACKEND name of the adapter underneath (decorators pass it on). */
+  readonly backend: string
 
   /**
    * Creates a user with a verified email. The returned `id` is the proof of existence the saga

@@ -116,8 +116,11 @@ describe('the console with Cognito', () => {
       ...cognito,
       COGNITO_DOMAIN: 'https://flip.auth.eu-west-2.amazoncognito.com/',
     })
-    expect(config.cognito?.hostedUiDomain).toBe('https://flip.auth.eu-west-2.amazoncognito.com')
-    expect(testConfig(cognito).cognito?.hostedUiDomain).toBeUndefined()
+    expect(config.identity.backend === 'cognito' && config.identity.settings.hostedUiDomain).toBe(
+      'https://flip.auth.eu-west-2.amazoncognito.com',
+    )
+    const withoutDomain = testConfig(cognito).identity
+    expect(withoutDomain.backend === 'cognito' && withoutDomain.settings.hostedUiDomain).toBeUndefined()
   })
 
   it('refuses a COGNITO_DOMAIN that is not an https URL, naming it', () => {

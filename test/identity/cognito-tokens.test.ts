@@ -7,10 +7,10 @@ import {
 import pino from 'pino'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { remoteKeySource } from '../../src/auth/key-sources.js'
-import { cognitoJwksUrl, cognitoTokenRules } from '../../src/auth/token-rules.js'
 import { createTokenVerifier, type TokenVerifier } from '../../src/auth/token-verifier.js'
 import { systemClock } from '../../src/domain/clock.js'
 import { createCognitoIdentityProvider } from '../../src/identity/cognito/cognito-identity-provider.js'
+import { cognitoJwksUrl, cognitoTokenRules } from '../../src/identity/cognito/cognito-token-rules.js'
 import type { IdentityUser } from '../../src/identity/identity-provider.js'
 import { type CognitoLocal, useCognitoLocal } from '../support/cognito-local.js'
 

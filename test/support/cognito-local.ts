@@ -12,7 +12,7 @@ import {
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import { afterAll, beforeAll } from 'vitest'
-import type { CognitoConfig } from '../../src/config.js'
+import type { CognitoConfig } from '../../src/identity/cognito/cognito-config.js'
 
 const HOST = '127.0.0.1'
 /** Any region the adapter's configuration accepts; cognito-local ignores it. */

@@ -5,9 +5,9 @@ import { createContainer, type Deps } from '../../src/container.js'
 import type { Database } from '../../src/db/database.js'
 import type { Clock } from '../../src/domain/clock.js'
 import { startRegistrationWorkers } from '../../src/features/register-user/register-user.job.js'
-import type { SagaOptions } from '../../src/features/register-user/saga-context.js'
 import { buildApp } from '../../src/http/build-app.js'
 import type { IdentityProvider } from '../../src/identity/identity-provider.js'
+import type { SagaOptions } from '../../src/saga-options.js'
 
 export interface TestApp {
   app: FastifyInstance

@@ -13,8 +13,10 @@ export const runToken: Run<typeof tokenOptions> = async (values) => {
   if (ttlSeconds === undefined)
     throw new UsageError(`--ttl must look like 30m, 1h, 2d or a number of seconds, not "${values.ttl}"`)
   const config = loadConfig()
-  if (config.authBackend !== 'local')
-    throw new UsageError(`works with AUTH_BACKEND=local only; ${config.authBackend} issues its own tokens`)
+  if (config.identity.backend !== 'local')
+    throw new UsageError(
+      `works with AUTH_BACKEND=local only; ${config.identity.backend} issues its own tokens`,
+    )
   const email = values.email
   return withCliContainer(
     {

@@ -33,8 +33,12 @@ export const consoleRoutes = (
 ): FastifyPluginAsyncTypebox => {
   const plugin: FastifyPluginAsyncTypebox = async (app) => {
     const assets = loadConsoleAssets()
-    const hostedUi = deps.config.cognito?.hostedUiDomain
-    const policy = consoleContentSecurityPolicy(hostedUi)
+    const { identity } = deps.config
+    const hostedUi =
+      identity.backend === 'cognito' && identity.settings.hostedUiDomain
+        ? { domain: identity.settings.hostedUiDomain, clientId: identity.settings.appClientId }
+        : null
+    const policy = consoleContentSecurityPolicy(hostedUi?.domain)
     app.decorate(
       'consoleSignIn',
       createConsoleSignIn({ clock: deps.clock, issuer: deps.localTokens?.issuer }),
@@ -60,8 +64,8 @@ export const consoleRoutes = (
       '/console/config.json',
       { config: { public: true }, schema: { hide: true, response: { 200: ConsoleConfigResponse } } },
       async () => ({
-        backend: deps.config.authBackend,
-        hostedUi: hostedUi ? { domain: hostedUi, clientId: deps.config.cognito!.appClientId } : null,
+        backend: identity.backend,
+        hostedUi,
       }),
     )
     app.get(

@@ -2,10 +2,10 @@ import {
   CognitoIdentityProviderClient,
   DescribeUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
-import { type CognitoConfig, ConfigError } from '../../config.js'
+import { ConfigError } from '../../config-error.js'
 import { uniqueOrigins, webOriginOf } from '../../domain/web-origin.js'
 import { IdentityProviderError } from '../identity-errors.js'
-import { cognitoClientConfig } from './cognito-config.js'
+import { type CognitoConfig, cognitoClientConfig } from './cognito-config.js'
 import { translateCognitoError } from './cognito-errors.js'
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../config.js'
-import { COGNITO_DEFAULT_RATES, cognitoRates } from './cognito-config.js'
+import { COGNITO_DEFAULT_RATES, cognitoRates, parseCognitoConfig } from './cognito-config.js'
 
 const cognitoEnv = {
   AUTH_BACKEND: 'cognito',
@@ -11,12 +11,12 @@ const cognitoEnv = {
 
 describe("a process's share of Cognito's quotas", () => {
   it("paces one process at Cognito's default quotas", () => {
-    expect(cognitoRates(loadConfig(cognitoEnv).cognito!)).toEqual(COGNITO_DEFAULT_RATES)
+    expect(cognitoRates(parseCognitoConfig(cognitoEnv, []))).toEqual(COGNITO_DEFAULT_RATES)
   })
 
   it('divides the account quota among SERVICE_REPLICAS processes, so together they never exceed it', () => {
     const rates = cognitoRates(
-      loadConfig({ ...cognitoEnv, SERVICE_REPLICAS: '4', COGNITO_RATE_CREATE: '50' }).cognito!,
+      parseCognitoConfig({ ...cognitoEnv, SERVICE_REPLICAS: '4', COGNITO_RATE_CREATE: '50' }, []),
     )
     expect(rates.create).toBe(12.5)
     expect(rates.list * 4).toBeCloseTo(COGNITO_DEFAULT_RATES.list)

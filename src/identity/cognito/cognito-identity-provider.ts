@@ -10,12 +10,11 @@ import {
   CognitoIdentityProviderClient,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
-import type { CognitoConfig } from '../../config.js'
 import { isEmailAddress } from '../../domain/email.js'
 import { canonicalUuid, isUuid } from '../../domain/ids.js'
 import { IdentityProviderError } from '../identity-errors.js'
 import type { IdentityProvider, IdentityUser } from '../identity-provider.js'
-import { COGNITO_MAX_PAGE_SIZE, cognitoClientConfig } from './cognito-config.js'
+import { COGNITO_MAX_PAGE_SIZE, type CognitoConfig, cognitoClientConfig } from './cognito-config.js'
 import { type CognitoOperation, translateCognitoError } from './cognito-errors.js'
 
 // One @, a dot in the domain, no spaces. Quotes and backslashes are refused outright because an
