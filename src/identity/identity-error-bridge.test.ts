@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../errors/app-error.js'
-import { appError } from '../errors/error-catalogue.js'
+import { appError, errorCatalogue } from '../errors/error-catalogue.js'
 import { httpStatusOf } from '../errors/http-status.js'
 import {
   describeFailure,
@@ -180,6 +182,22 @@ describe('the identity error bridge', () => {
     it(`reads as ${transient ? 'transient' : 'definitive'} for the saga`, () => {
       expect(isTransient(error)).toBe(transient)
     })
+  })
+
+  it('is documented in docs/errors.md row for row, with its status, code and transient reading', async () => {
+    const doc = await readFile(path.resolve(import.meta.dirname, '../../docs/errors.md'), 'utf8')
+    const documented = [
+      ...doc.matchAll(
+        /^\|\s*`([A-Za-z]+)`\s*\|[^|]*\|\s*(\d{3})\s*\|\s*`([a-z_.]+)`\s*\|\s*(yes|no)\b[^|]*\|$/gm,
+      ),
+    ].map(([, reason, status, code, transient]) => [reason, Number(status), code, transient === 'yes'])
+    const table = Object.entries(identityErrorBridge).map(([reason, row]) => [
+      reason,
+      httpStatusOf[errorCatalogue[row.code]],
+      row.code,
+      row.transient,
+    ])
+    expect(documented).toEqual(table)
   })
 
   it('gives Throttled the provider’s delay as Retry-After, rounded up to whole seconds', () => {
