@@ -49,7 +49,7 @@ describe.each(databaseTargets())('no secrets in the logs on $kind', (target) => 
       const app = await buildApp(deps)
       const secrets: string[] = [METRICS_TOKEN]
       try {
-        await startRegistrationWorkers(deps, deps.saga, deps.jobs!)
+        await startRegistrationWorkers(deps, deps.saga, deps.jobs)
         const admin = await createAdmin(deps)
         const token = await tokenFor(deps, admin)
         const expired = await tokenFor(deps, admin, -60)

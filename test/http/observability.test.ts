@@ -257,7 +257,7 @@ describe.each(databaseTargets())('request ids in background work on $kind', (tar
         const registrationId = response.json().registration_id
         // Workers start after the request has queued its job, so the job that finishes the
         // registration is the request's (a sweep's job for it would be a duplicate, dropped).
-        await startRegistrationWorkers(deps, deps.saga, deps.jobs!)
+        await startRegistrationWorkers(deps, deps.saga, deps.jobs)
         const deadline = Date.now() + 30_000
         const completedLine = () =>
           lines.find(

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { type Config, loadConfig } from '../../src/config.js'
-import { createContainer, type Deps } from '../../src/container.js'
+import { createContainer, type DepsWithJobs } from '../../src/container.js'
 import type { Database } from '../../src/db/database.js'
 import type { Clock } from '../../src/domain/clock.js'
 import { startRegistrationWorkers } from '../../src/features/register-user/register-user.job.js'
@@ -11,7 +11,7 @@ import type { SagaOptions } from '../../src/saga-options.js'
 
 export interface TestApp {
   app: FastifyInstance
-  deps: Deps
+  deps: DepsWithJobs
   close(): Promise<void>
 }
 
@@ -52,7 +52,7 @@ export const createTestApp = async (
     : container.deps
   const app = await buildApp(deps)
   await app.ready()
-  if (options.workers) await startRegistrationWorkers(deps, deps.saga, deps.jobs!)
+  if (options.workers) await startRegistrationWorkers(deps, deps.saga, deps.jobs)
   return {
     app,
     deps,
