@@ -128,7 +128,10 @@ export const usersGroup: CommandGroup = {
       summary:
         'Register one user, as POST /api/step/users does, as the bootstrap admin; prints the response body.',
       options: usersRegisterOptions,
-      details: 'Exit codes: 0 registered (or being finished in the background), 65 refused, 1 failed.',
+      details: [
+        'Exit codes: 0 registered (or being finished in the background), 65 refused (bad input, an email',
+        'already registered), 66 no such trust, 69 a service is unavailable (try again), 70 failed.',
+      ].join('\n'),
       load: async () => (await import('./commands/users.js')).runRegister,
     }),
   ],

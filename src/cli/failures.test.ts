@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../config.js'
 import { DataDirLockedError } from '../db/data-dir-lock.js'
 import { appError } from '../errors/error-catalogue.js'
+import { httpStatusOf } from '../errors/http-status.js'
 import { IdentityProviderError } from '../identity/identity-errors.js'
 import { UsageError } from './command-table.js'
-import { exitCodeByFailure, type FailureKind } from './exit-codes.js'
+import { exitCodeOf, type FailureKind } from './exit-codes.js'
 import { CliFailure, describeFailure, failureLine } from './failures.js'
 
 const url = 'postgres://flip:secret@db.example.org:6543/flip'
@@ -45,14 +46,14 @@ const rows: [string, unknown, FailureKind, number, RegExp][] = [
   [
     'a wrong password',
     sqlState('28P01', 'password authentication failed for user "flip"'),
-    'authenticationFailed',
+    'Unauthenticated',
     77,
     /refused our credentials .* — check the user and password/,
   ],
   [
     'no pg_hba entry',
     sqlState('28000', 'no pg_hba.conf entry'),
-    'authenticationFailed',
+    'Unauthenticated',
     77,
     /refused our credentials/,
   ],
@@ -73,38 +74,57 @@ const rows: [string, unknown, FailureKind, number, RegExp][] = [
   [
     'a missing record',
     appError('registration.not_found', 'No registration x'),
-    'notFound',
+    'NotFound',
     66,
     /No registration x — /,
   ],
   [
     'an identity provider that is down',
     new IdentityProviderError('Unavailable', 'The identity provider is unavailable'),
-    'serviceUnavailable',
+    'Transient',
     69,
     /unavailable — try again/,
   ],
   [
     'a failure a command named',
-    new CliFailure('accountDisabled', 'the account a@b.c is disabled', 'enable it'),
-    'accountDisabled',
+    new CliFailure('Forbidden', 'the account a@b.c is disabled', 'enable it'),
+    'Forbidden',
     77,
     /the account a@b\.c is disabled — enable it$/,
   ],
   [
+    'an email already registered',
+    appError('user.email_exists', 'User with email a@b.c already exists'),
+    'Conflict',
+    65,
+    /User with email a@b\.c already exists — /,
+  ],
+  [
+    'a registration that failed and was rolled back',
+    appError('registration.rolled_back', 'Failed to set user roles for user u. User has been deleted.'),
+    'Internal',
+    70,
+    /User has been deleted — run again with LOG_LEVEL=debug/,
+  ],
+  [
     'anything else',
     new Error('boom\n    at somewhere'),
-    'unexpected',
+    'Internal',
     70,
     /unexpected error: boom — this is a bug/,
   ],
 ]
 
 describe('how the command line reports a failure', () => {
+  it('gives every error kind an exit code from the one table', () => {
+    const kinds = Object.keys(httpStatusOf) as (keyof typeof httpStatusOf)[]
+    for (const kind of kinds) expect(exitCodeOf[kind]).toBeGreaterThan(0)
+  })
+
   it.each(rows)('tells %s apart, with its exit code and one line', (_label, error, kind, code, line) => {
     const failure = describeFailure(error, { command: 'migrate', databaseUrl: url })
     expect(failure.kind).toBe(kind)
-    expect(exitCodeByFailure[failure.kind]).toBe(code)
+    expect(exitCodeOf[failure.kind]).toBe(code)
     const text = failureLine('migrate', failure)
     expect(text).toMatch(/^flip-users migrate: /)
     expect(text).toMatch(line)

@@ -2,6 +2,7 @@ import { ConfigError } from '../config.js'
 import { DataDirLockedError } from '../db/data-dir-lock.js'
 import { isTransientDbError, sqlStateOf } from '../db/pg-errors.js'
 import { isAppError } from '../errors/app-error.js'
+import type { ErrorKind } from '../errors/error-kinds.js'
 import { isIdentityError } from '../identity/identity-errors.js'
 import { UsageError } from './command-table.js'
 import type { FailureKind } from './exit-codes.js'
@@ -95,6 +96,20 @@ const databaseNameOf = (url: string | undefined): string => {
   }
 }
 
+/** What to do about a use case's error, by its kind (its exit code is `exitCodeOf[kind]`). */
+const todoByKind: Record<ErrorKind, string> = {
+  BadRequest: 'fix the input and run again',
+  Unprocessable: 'fix the input and run again',
+  Conflict: 'check what already exists, then fix the input',
+  NotFound: 'check the name or id',
+  Unauthenticated: 'check the credentials',
+  Forbidden: 'check the account and its permissions',
+  Throttled: 'try again in a moment; nothing was lost',
+  Transient: 'try again in a moment; nothing was lost',
+  Ambiguous: 'try again in a moment; nothing was lost',
+  Internal: 'run again with LOG_LEVEL=debug to see the cause in the log, and report it',
+}
+
 const programName = (command: string): string => (command ? `flip-users ${command}` : 'flip-users')
 
 const firstLine = (error: unknown): string =>
@@ -102,7 +117,8 @@ const firstLine = (error: unknown): string =>
 
 /**
  * Turns what a command threw into the one line the operator reads and the kind that picks the
- * exit code. Unknown errors are `unexpected` (exit 70): a bug to report.
+ * exit code (`exitCodeOf`). A use case's AppError keeps its own kind; unknown errors are
+ * `Internal` (exit 70): a bug to report.
  */
 export const describeFailure = (error: unknown, context: FailureContext): Failure => {
   const help = `run "${programName(context.command)} --help" for usage`
@@ -127,7 +143,7 @@ export const describeFailure = (error: unknown, context: FailureContext): Failur
   // Class 28: invalid authorization (28P01 wrong password, 28000 no pg_hba entry for us).
   if (sqlState === '28P01' || sqlState === '28000') {
     return {
-      kind: 'authenticationFailed',
+      kind: 'Unauthenticated',
       what: `${where} refused our credentials (${firstLine(error)})`,
       todo: 'check the user and password in DATABASE_URL',
     }
@@ -158,21 +174,16 @@ export const describeFailure = (error: unknown, context: FailureContext): Failur
       todo: 'check that PostgreSQL is running and DATABASE_URL names the right host and port',
     }
   }
-  if (isIdentityError(error, 'NotFound') || (isAppError(error) && error.kind === 'NotFound'))
-    return { kind: 'notFound', what: firstLine(error), todo: 'check the name or id' }
-  if (
-    (isAppError(error) && error.retryable) ||
-    isIdentityError(error, 'Unavailable') ||
-    isIdentityError(error, 'Throttled')
-  ) {
-    return {
-      kind: 'serviceUnavailable',
-      what: firstLine(error),
-      todo: 'try again in a moment; nothing was lost',
-    }
+  if (isAppError(error) && error.code !== 'internal.unexpected')
+    return { kind: error.kind, what: firstLine(error), todo: todoByKind[error.kind] }
+  if (isIdentityError(error, 'NotFound'))
+    return { kind: 'NotFound', what: firstLine(error), todo: todoByKind.NotFound }
+  if (isIdentityError(error, 'Unavailable') || isIdentityError(error, 'Throttled')) {
+    const kind = isIdentityError(error, 'Throttled') ? 'Throttled' : 'Transient'
+    return { kind, what: firstLine(error), todo: todoByKind[kind] }
   }
   return {
-    kind: 'unexpected',
+    kind: 'Internal',
     what: `unexpected error: ${firstLine(error)}`,
     todo: 'this is a bug: run again with LOG_LEVEL=debug to print the stack, and report it',
   }

@@ -13,7 +13,7 @@ import {
   UsageError,
   usageLine,
 } from './command-table.js'
-import { exitCodeByFailure, exitCodes } from './exit-codes.js'
+import { exitCodeOf, exitCodes } from './exit-codes.js'
 
 const table: readonly (CommandSpec | CommandGroup)[] = commandTable
 
@@ -108,9 +108,9 @@ const run = async (argv: string[]): Promise<number> => {
     })
     process.stderr.write(`${failureLine(words, failure)}\n`)
     // An unexpected error is a bug: its stack helps the report, when asked for.
-    if (failure.kind === 'unexpected' && /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? ''))
+    if (failure.kind === 'Internal' && /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? ''))
       process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
-    return exitCodeByFailure[failure.kind]
+    return exitCodeOf[failure.kind]
   }
 }
 

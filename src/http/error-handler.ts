@@ -3,8 +3,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type AppError, isAppError } from '../errors/app-error.js'
 import { appError } from '../errors/error-catalogue.js'
 import { httpStatusOf, titleOf } from '../errors/http-status.js'
+import { toValidationProblem } from '../errors/validation-errors.js'
 import { toAppError } from '../identity/identity-error-bridge.js'
-import { toValidationProblem } from './validation-errors.js'
 
 const sendProblem = (reply: FastifyReply, status: number, body: Record<string, unknown>) =>
   reply

@@ -31,14 +31,14 @@ export const runToken: Run<typeof tokenOptions> = async (values) => {
         user = await deps.idp.getUserByEmail(email)
       } catch (error) {
         if (!isIdentityError(error, 'NotFound') && !isIdentityError(error, 'InvalidInput')) throw error
-        throw new CliFailure('notFound', `no user with email ${email}`, 'check the address', {
+        throw new CliFailure('NotFound', `no user with email ${email}`, 'check the address', {
           cause: error,
         })
       }
       // A disabled account has no authority (SPEC §3): a token for it would be refused anyway.
       if (!user.enabled) {
         throw new CliFailure(
-          'accountDisabled',
+          'Forbidden',
           `the account ${user.email} is disabled`,
           'an administrator can enable it again (PUT /api/users/{id} with {"disabled": false})',
         )

@@ -5,8 +5,8 @@ import type { Caller } from '../../auth/token-verifier.js'
 import type { Deps } from '../../container.js'
 import { isAppError } from '../../errors/app-error.js'
 import { bootstrapAdmin } from '../../features/bootstrap-admin/bootstrap-admin.js'
+import { createRowChecker } from '../../features/bulk-import/check-import-row.js'
 import { type FinalRow, importFile } from '../../features/bulk-import/import-file.js'
-import { createImportProgress } from '../../features/bulk-import/import-progress.js'
 import { parseImportFile } from '../../features/bulk-import/parse-import-file.js'
 import { startRegistrationWorkers } from '../../features/register-user/register-user.job.js'
 import { registerUser } from '../../features/register-user/register-user.js'
@@ -14,8 +14,9 @@ import { createRolesRepository } from '../../repositories/roles-repository.js'
 import { withCliContainer } from '../cli-container.js'
 import type { usersImportOptions, usersRegisterOptions } from '../command-specs.js'
 import { type Run, UsageError } from '../command-table.js'
-import { exitCodes, signalExitCode } from '../exit-codes.js'
+import { exitCodeOf, exitCodes, signalExitCode } from '../exit-codes.js'
 import { CliFailure } from '../failures.js'
+import { createImportProgress } from '../import-progress.js'
 
 const whileServing =
   'while the server runs, use POST /api/step/users or /api/step/users/batch, or stop it and run this again'
@@ -66,7 +67,7 @@ const readImportFile = async (file: string): Promise<string> => {
           : code === 'EISDIR'
             ? 'it is a directory'
             : (code ?? 'unreadable')
-    throw new CliFailure('inputMissing', `cannot read ${file}: ${why}`, 'check the path and run again', {
+    throw new CliFailure('NotFound', `cannot read ${file}: ${why}`, 'check the path and run again', {
       cause: error,
     })
   }
@@ -135,27 +136,34 @@ export const runImport: Run<typeof usersImportOptions> = async (values, [file]) 
   })
 }
 
-/** `flip-users users register`: one registration, as POST /api/step/users. */
-export const runRegister: Run<typeof usersRegisterOptions> = async (values) => {
-  const roleNames = values.role.join(';')
-  const row = [values.email, values.name, values.organisation, roleNames, values['trust-id'] ?? '']
-  const csv = stringify([['email', 'name', 'organisation', 'roles', 'trustId'], row])
-  return withCliContainer({ jobs: true, whileServing }, async (deps) => {
-    const parsed = parseImportFile(csv, await createRolesRepository(deps.db).list())
-    if (!parsed.ok) {
-      for (const problem of parsed.problems)
-        process.stderr.write(`flip-users users register: ${problem.message}\n`)
+/**
+ * `flip-users users register`: one registration, as POST /api/step/users. The row is checked
+ * as an import row is (roles by name or id), then registered by the same use case.
+ */
+export const runRegister: Run<typeof usersRegisterOptions> = async (values) =>
+  withCliContainer({ jobs: true, whileServing }, async (deps) => {
+    const checkRow = createRowChecker(await createRolesRepository(deps.db).list())
+    const checked = checkRow({
+      email: values.email,
+      name: values.name,
+      organisation: values.organisation,
+      // Each --role may also list several, as an import row does ("Viewer;Researcher").
+      roles: values.role.flatMap((role) => role.split(';').map((part) => part.trim())).filter(Boolean),
+      trustId: values['trust-id'] ?? '',
+    })
+    if (!checked.ok) {
+      for (const problem of checked.problems) process.stderr.write(`flip-users users register: ${problem}\n`)
       return exitCodes.dataError
     }
     try {
       const outcome = await registerUser(
         { ...deps, jobs: deps.jobs! },
-        parsed.rows[0]!,
+        checked.input,
         await bootstrapCaller(deps),
         undefined,
       )
       process.stdout.write(`${JSON.stringify(outcome.body)}\n`)
-      if (outcome.status === 202) {
+      if (outcome.outcome === 'accepted') {
         process.stderr.write(
           `Registration ${outcome.body.registration_id} is being finished in the background.\n`,
         )
@@ -164,7 +172,6 @@ export const runRegister: Run<typeof usersRegisterOptions> = async (values) => {
     } catch (error) {
       if (!isAppError(error)) throw error
       process.stderr.write(`flip-users users register: ${error.detail}\n`)
-      return error.kind === 'Conflict' ? exitCodes.dataError : exitCodes.failure
+      return exitCodeOf[error.kind]
     }
   })
-}

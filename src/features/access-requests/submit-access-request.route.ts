@@ -45,7 +45,7 @@ export const submitAccessRequestRoute =
           summary: 'Ask for an account (public; rate-limited per address)',
           tags: ['access requests'],
           body: AccessRequestBody,
-          response: { 204: NoContent, ...problemResponses(400, 422, 429, 500, 503) },
+          response: { 204: NoContent, ...problemResponses(400, 413, 415, 422, 429, 500, 503) },
         },
       },
       async (request, reply) => {

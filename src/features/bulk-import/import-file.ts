@@ -10,9 +10,16 @@ import {
 import { createRolesRepository } from '../../repositories/roles-repository.js'
 import type { RegisterUserDeps } from '../register-user/register-user.js'
 import { outcomeOf } from '../register-user/registration-outcome.js'
-import type { ImportCounts } from './import-progress.js'
 import { batchKeyOf, importRows, rowIdempotencyKey } from './import-rows.js'
 import { type ImportProblem, parseImportFile } from './parse-import-file.js'
+
+/** How far an import has come, counted by row. */
+export interface ImportCounts {
+  total: number
+  done: number
+  failed: number
+  pending: number
+}
 
 /** A row's final word, as written to the result file. */
 export interface FinalRow {
@@ -70,9 +77,9 @@ export const importFile = async (
     concurrency: options.concurrency ?? 16,
     ...(options.signal ? { signal: options.signal } : {}),
     onResult: (result) => {
-      // A 202 is still pending: the background finishes it and the follow-up below counts it.
-      if (result.status === 201) counts.done++
-      else if (result.status !== 202) counts.failed++
+      // An accepted row is still pending: the background finishes it and the follow-up below counts it.
+      if (result.outcome === 'completed') counts.done++
+      else if (result.outcome === 'failed') counts.failed++
       options.onProgress?.({ ...counts, pending: total - counts.done - counts.failed })
     },
   })

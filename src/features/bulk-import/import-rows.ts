@@ -1,25 +1,29 @@
 import { createHash } from 'node:crypto'
 import { setImmediate } from 'node:timers/promises'
+import PQueue from 'p-queue'
 import type { Caller } from '../../auth/token-verifier.js'
-import { isAppError } from '../../errors/app-error.js'
-import { httpStatusOf } from '../../errors/http-status.js'
+import { type AppError, isAppError } from '../../errors/app-error.js'
 import {
   type RegisterUserDeps,
   type RegisterUserInput,
   registerUser,
 } from '../register-user/register-user.js'
 
-/** What one row of a batch came to, as reported per row by the CLI and the batch endpoint. */
-export interface RowResult {
+/** Why a row did not register: the error's kind and catalogue code, as every caller maps them. */
+export type RowError = Pick<AppError, 'kind' | 'code'>
+
+/**
+ * What one row of a batch came to, as reported per row by the CLI and the batch endpoint:
+ * `completed`, `accepted` (durable, being finished in the background), or `failed` with its error.
+ */
+export type RowResult = {
   row: number
   email: string
-  /** 201 completed, 202 being finished in the background, or the row's error status. */
-  status: number
   registrationId: string | null
   state: string | null
   userId: string | null
   detail: string | null
-}
+} & ({ outcome: 'completed' } | { outcome: 'accepted' } | { outcome: 'failed'; error: RowError })
 
 /**
  * A stable key per row: the same file (or batch body) gives the same keys, so re-running it after
@@ -40,20 +44,22 @@ const resultOf = async (
   const base = { row, email: input.email }
   try {
     const outcome = await registerUser(deps, input, caller, rowIdempotencyKey(batchKey, row))
-    return {
+    const answered = {
       ...base,
-      status: outcome.status,
       registrationId: outcome.body.registration_id,
-      state: outcome.status === 201 ? 'completed' : outcome.body.state,
       userId: outcome.body.user_id,
       detail: null,
     }
+    return outcome.outcome === 'completed'
+      ? { ...answered, outcome: 'completed', state: 'completed' }
+      : { ...answered, outcome: 'accepted', state: outcome.body.state }
   } catch (error) {
     if (!isAppError(error)) throw error
     const extensions = error.extensions as { registrationId?: string; state?: string }
     return {
       ...base,
-      status: httpStatusOf[error.kind],
+      outcome: 'failed',
+      error: { kind: error.kind, code: error.code },
       registrationId: extensions.registrationId ?? null,
       state: extensions.state ?? null,
       userId: null,
@@ -82,25 +88,31 @@ export const importRows = async (
   } = {},
 ): Promise<RowResult[]> => {
   const results: (RowResult | undefined)[] = new Array(rows.length)
-  let next = 0
-  const worker = async () => {
-    for (let index = next++; index < rows.length && !options.signal?.aborted; index = next++) {
-      const result = await resultOf(
-        deps,
-        rows[index]!,
-        options.rowNumbers?.[index] ?? index + 1,
-        caller,
-        batchKey,
-      )
-      results[index] = result
-      options.onResult?.(result)
-      // Embedded, every step is an in-process PGlite promise: without a turn of the event loop
-      // between rows, timers and signals would wait for the whole import — the data-directory
-      // lock's refresh (so it could look stale to another process), the job workers, Ctrl-C.
-      await setImmediate()
-    }
+  const queue = new PQueue({ concurrency: Math.max(1, options.concurrency ?? 8) })
+  const register = async (index: number) => {
+    // Checked as each row comes up, so an abort stops at the next row boundary.
+    if (options.signal?.aborted) return
+    const result = await resultOf(
+      deps,
+      rows[index]!,
+      options.rowNumbers?.[index] ?? index + 1,
+      caller,
+      batchKey,
+    )
+    results[index] = result
+    options.onResult?.(result)
+    // Embedded, every step is an in-process PGlite promise: without a turn of the event loop
+    // between rows, timers and signals would wait for the whole import — the data-directory
+    // lock's refresh (so it could look stale to another process), the job workers, Ctrl-C.
+    await setImmediate()
   }
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, rows.length) }, worker))
+  try {
+    await Promise.all(rows.map((_, index) => queue.add(() => register(index))))
+  } catch (error) {
+    // An unexpected error ends the import: no further row starts (started ones finish).
+    queue.clear()
+    throw error
+  }
   // Rows never started (the import was interrupted first) have no result.
   return results.filter((result) => result !== undefined)
 }

@@ -1,11 +1,8 @@
 import { parse } from 'csv-parse/sync'
-import { Compile } from 'typebox/compile'
 import { normaliseEmail } from '../../domain/email.js'
-import { isUuid } from '../../domain/ids.js'
-import { textProblemMessages, textProblemOf } from '../../domain/text.js'
 import type { Role } from '../../repositories/roles-repository.js'
 import type { RegisterUserInput } from '../register-user/register-user.js'
-import { RegisterUserBody } from '../register-user/register-user.schemas.js'
+import { createRowChecker } from './check-import-row.js'
 
 export const IMPORT_COLUMNS = ['email', 'name', 'organisation', 'roles'] as const
 const OPTIONAL_COLUMNS = ['trustId']
@@ -24,8 +21,6 @@ export type ParsedImport =
       lines: number[]
     }
   | { ok: false; problems: ImportProblem[] }
-
-const checkRow = Compile(RegisterUserBody)
 
 /** How many columns the header (the first record) has, for a row of another width. */
 const headerWidth = (text: string): number => {
@@ -101,8 +96,7 @@ export const parseImportFile = (text: string, roles: readonly Role[]): ParsedImp
   if (data.length === 0 && malformed.length === 0)
     return { ok: false, problems: [{ line: 1, message: 'the file has a header but no rows' }] }
 
-  const byName = new Map(roles.map((role) => [role.name.toLowerCase(), role.id]))
-  const byId = new Set(roles.map((role) => role.id))
+  const checkRow = createRowChecker(roles)
   const problems: ImportProblem[] = [...malformed]
   const rows: RegisterUserInput[] = []
   const lines: number[] = []
@@ -110,33 +104,21 @@ export const parseImportFile = (text: string, roles: readonly Role[]): ParsedImp
   data.forEach((record, index) => {
     const line = lineOf(index)
     const [email = '', name = '', organisation = '', roleList = '', trustId = ''] = record
-    const roleIds: string[] = []
-    for (const token of roleList
+    const roleTokens = roleList
       .split(';')
       .map((part) => part.trim())
-      .filter((part) => part !== '')) {
-      const id =
-        isUuid(token) && byId.has(token.toLowerCase()) ? token.toLowerCase() : byName.get(token.toLowerCase())
-      if (id) roleIds.push(id)
-      else problems.push({ line, message: `unknown role "${token}"` })
-    }
-    const input = { email, name, organisation, roles: roleIds, ...(trustId ? { trustId } : {}) }
-    // As every request string is (http/request-validator.ts): PostgreSQL text cannot hold NUL.
-    for (const [field, value] of Object.entries({ name, organisation })) {
-      const problem = textProblemOf(value)
-      if (problem) problems.push({ line, message: `${field}: ${textProblemMessages[problem]}` })
-    }
-    for (const error of checkRow.Errors(input)) {
-      const field = error.instancePath.replace(/^\//, '').split('/')[0] || 'row'
-      problems.push({ line, message: `${field}: ${error.message}` })
-    }
+      .filter((part) => part !== '')
+    const checked = checkRow({ email, name, organisation, roles: roleTokens, trustId })
+    if (!checked.ok) for (const message of checked.problems) problems.push({ line, message })
     const key = normaliseEmail(email)
     const earlier = firstRowOf.get(key)
     if (earlier !== undefined)
       problems.push({ line, message: `duplicate email ${email} (also line ${earlier})` })
     else firstRowOf.set(key, line)
-    rows.push({ email, name, organisation, roles: roleIds, trustId: trustId || null })
-    lines.push(line)
+    if (checked.ok) {
+      rows.push(checked.input)
+      lines.push(line)
+    }
   })
   problems.sort((a, b) => a.line - b.line)
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rows, lines }

@@ -55,14 +55,17 @@ export const consoleRoutes = (
         )
       return reply.header('content-security-policy', policy).type(asset.contentType).send(asset.body)
     }
-    const page = { hide: true, response: { 200: Page, ...problemResponses(404) } }
+    const page = { hide: true, response: { 200: Page, ...problemResponses(404, 500) } }
 
     app.get('/console', { config: { public: true }, schema: page }, async (_request, reply) =>
       sendAsset(reply, 'index.html'),
     )
     app.get(
       '/console/config.json',
-      { config: { public: true }, schema: { hide: true, response: { 200: ConsoleConfigResponse } } },
+      {
+        config: { public: true },
+        schema: { hide: true, response: { 200: ConsoleConfigResponse, ...problemResponses(500) } },
+      },
       async () => ({
         backend: identity.backend,
         hostedUi,
@@ -70,7 +73,14 @@ export const consoleRoutes = (
     )
     app.get(
       '/console/:asset',
-      { config: { public: true }, schema: { ...page, params: ConsoleAssetParams } },
+      {
+        config: { public: true },
+        schema: {
+          ...page,
+          params: ConsoleAssetParams,
+          response: { ...page.response, ...problemResponses(400, 422) },
+        },
+      },
       async (request, reply) => sendAsset(reply, request.params.asset),
     )
     app.post(
@@ -81,7 +91,7 @@ export const consoleRoutes = (
           summary: "Exchange a one-time console link's code for a session token (local backend)",
           tags: ['console'],
           body: ConsoleSessionBody,
-          response: { 200: ConsoleSessionResponse, ...problemResponses(401, 422, 500) },
+          response: { 200: ConsoleSessionResponse, ...problemResponses(400, 401, 413, 415, 422, 500) },
         },
       },
       async (request) => {

@@ -29,7 +29,7 @@ export const deleteUserRoute =
           response: {
             200: Deleted,
             202: DeletionAccepted,
-            ...problemResponses(401, 403, 409, 422, 429, 500, 503),
+            ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 500, 503),
           },
         },
         preHandler: canManageUsers,
@@ -56,7 +56,7 @@ export const deleteUserRoute =
           tags: ['users'],
           security: [{ bearer: [] }],
           params: DeletionParams,
-          response: { 200: RegistrationView, ...problemResponses(401, 403, 404, 422) },
+          response: { 200: RegistrationView, ...problemResponses(400, 401, 403, 404, 422, 429, 500, 503) },
         },
         preHandler: canManageUsers,
       },

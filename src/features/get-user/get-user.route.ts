@@ -50,7 +50,7 @@ export const getUserRoutes =
           tags: ['users'],
           security,
           params: UserParams,
-          response: { 200: UserView, ...problemResponses(401, 403, 404, 422, 429, 500, 503) },
+          response: { 200: UserView, ...problemResponses(400, 401, 403, 404, 422, 429, 500, 503) },
         },
         preHandler: requirePermissions(
           deps.permissions,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { type Static, Type } from 'typebox'
 import type { Deps } from '../../container.js'
+import { problemResponses } from '../../http/problem.js'
 import { checkReadiness, createIdentityProviderProbe } from './readiness.js'
 
 const Checks = Type.Object({
@@ -32,7 +33,7 @@ export const healthRoutes =
         schema: {
           summary: 'Liveness',
           tags: ['health'],
-          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+          response: { 200: Type.Object({ status: Type.Literal('ok') }), ...problemResponses(500) },
         },
       },
       async () => ({ status: 'ok' as const }),
@@ -45,7 +46,7 @@ export const healthRoutes =
         schema: {
           summary: 'Readiness',
           tags: ['health'],
-          response: { 200: ReadyResponse, 503: ReadyResponse },
+          response: { 200: ReadyResponse, 503: ReadyResponse, ...problemResponses(500) },
         },
       },
       async (_request, reply) => {

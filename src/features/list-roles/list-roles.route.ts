@@ -15,7 +15,7 @@ export const listRolesRoute =
           summary: 'List roles',
           tags: ['roles'],
           security: [{ bearer: [] }],
-          response: { 200: RolesResponse, ...problemResponses(401, 403, 500) },
+          response: { 200: RolesResponse, ...problemResponses(401, 403, 429, 500, 503) },
         },
         preHandler: requirePermissions(
           deps.permissions,

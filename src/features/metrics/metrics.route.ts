@@ -25,7 +25,7 @@ export const metricsRoute =
         schema: {
           summary: 'Prometheus metrics (flip_users_*)',
           tags: ['health'],
-          response: { 200: Type.String(), ...problemResponses(401) },
+          response: { 200: Type.String(), ...problemResponses(401, 500) },
         },
       },
       async (request, reply) => {

@@ -33,7 +33,7 @@ export const mfaRoutes =
           tags: ['users'],
           security: [{ bearer: [] }],
           params: UserParams,
-          response: { 200: MfaReset, ...problemResponses(401, 403, 404, 422, 429, 500, 503) },
+          response: { 200: MfaReset, ...problemResponses(400, 401, 403, 404, 413, 415, 422, 429, 500, 503) },
         },
         preHandler: requirePermissions(
           deps.permissions,

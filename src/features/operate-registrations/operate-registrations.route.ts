@@ -35,7 +35,7 @@ export const operateRegistrationsRoutes =
           tags: ['registration'],
           security: [{ bearer: [] }],
           querystring: ListRegistrationsQuerystring,
-          response: { 200: RegistrationPageResponse, ...problemResponses(401, 403, 422, 500, 503) },
+          response: { 200: RegistrationPageResponse, ...problemResponses(401, 403, 422, 429, 500, 503) },
         },
         preHandler: canManageUsers,
       },
@@ -68,7 +68,7 @@ export const operateRegistrationsRoutes =
             params: RegistrationParams,
             response: {
               200: OperatorOutcomeResponse,
-              ...problemResponses(401, 403, 404, 409, 422, 429, 500, 503),
+              ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
             },
           },
           preHandler: canManageUsers,

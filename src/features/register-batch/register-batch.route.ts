@@ -1,12 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { httpStatusOf } from '../../errors/http-status.js'
 import { callerOf } from '../../http/auth-plugin.js'
 import { problemResponses } from '../../http/problem.js'
 import { requestScoped } from '../../http/request-tracing.js'
 import { requirePermissions } from '../../http/require-permissions.js'
+import type { RowResult } from '../bulk-import/import-rows.js'
 import type { RegisterUserDeps } from '../register-user/register-user.js'
 import { IdempotencyHeaders } from '../register-user/register-user.schemas.js'
 import { registerBatch } from './register-batch.js'
 import { RegisterBatchBody, RegisterBatchResponse } from './register-batch.schemas.js'
+
+/** Each row's status, as the step function would have answered that row alone. */
+const statusOf = (result: RowResult): number =>
+  result.outcome === 'completed' ? 201 : result.outcome === 'accepted' ? 202 : httpStatusOf[result.error.kind]
 
 export const registerBatchRoute =
   (
@@ -22,7 +28,10 @@ export const registerBatchRoute =
           security: [{ bearer: [] }],
           headers: IdempotencyHeaders,
           body: RegisterBatchBody,
-          response: { 200: RegisterBatchResponse, ...problemResponses(401, 403, 422) },
+          response: {
+            200: RegisterBatchResponse,
+            ...problemResponses(400, 401, 403, 413, 415, 422, 429, 500, 503),
+          },
         },
         preHandler: requirePermissions(
           deps.permissions,
@@ -43,7 +52,7 @@ export const registerBatchRoute =
           results: results.map((result) => ({
             row: result.row,
             email: result.email,
-            status: result.status,
+            status: statusOf(result),
             registration_id: result.registrationId,
             state: result.state,
             user_id: result.userId,

@@ -1,17 +1,21 @@
 import { Compile } from 'typebox/compile'
 import type { Caller } from '../../auth/token-verifier.js'
 import { normaliseEmail } from '../../domain/email.js'
-import { toValidationProblem } from '../../http/validation-errors.js'
+import type { ErrorCode } from '../../errors/error-catalogue.js'
+import { errorCatalogue } from '../../errors/error-catalogue.js'
+import { toValidationProblem } from '../../errors/validation-errors.js'
 import { batchKeyOf, importRows, type RowResult } from '../bulk-import/import-rows.js'
 import type { RegisterUserDeps, RegisterUserInput } from '../register-user/register-user.js'
 import { RegisterUserBody } from '../register-user/register-user.schemas.js'
 
 const checkRow = Compile(RegisterUserBody)
 
-const invalid = (row: number, email: unknown, detail: string): RowResult => ({
+/** A row refused before it is registered, as the step function would refuse it alone. */
+const refused = (row: number, email: unknown, code: ErrorCode, detail: string): RowResult => ({
   row,
   email: typeof email === 'string' ? email : '',
-  status: 422,
+  outcome: 'failed',
+  error: { kind: errorCatalogue[code], code },
   registrationId: null,
   state: null,
   userId: null,
@@ -38,16 +42,19 @@ export const registerBatch = async (
   rows.forEach((body, index) => {
     const row = index + 1
     if (!checkRow.Check(body)) {
-      const errors = [...checkRow.Errors(body)] as unknown as Parameters<typeof toValidationProblem>[0]
-      results[index] = invalid(row, body.email, toValidationProblem(errors, `row ${row}`).detail)
+      const { detail } = toValidationProblem(checkRow.Errors(body), `row ${row}`)
+      results[index] = refused(row, body.email, 'request.invalid', detail)
       return
     }
     const earlier = seen.get(normaliseEmail(body.email))
     if (earlier !== undefined) {
-      results[index] = {
-        ...invalid(row, body.email, `Duplicate email in this batch (row ${earlier})`),
-        status: 409,
-      }
+      // As a second registration of an email already registered: a conflict.
+      results[index] = refused(
+        row,
+        body.email,
+        'user.email_exists',
+        `Duplicate email in this batch (row ${earlier})`,
+      )
       return
     }
     seen.set(normaliseEmail(body.email), row)

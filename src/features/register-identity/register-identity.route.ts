@@ -31,7 +31,7 @@ export const registerIdentityRoutes =
           body: RegisterUserBody,
           response: {
             200: RegisteredIdentity,
-            ...problemResponses(400, 401, 403, 404, 409, 422, 429, 500, 503),
+            ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
           },
         },
         preHandler: canManageUsers,

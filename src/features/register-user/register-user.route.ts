@@ -40,7 +40,7 @@ export const registerUserRoutes =
           response: {
             201: RegisteredUser,
             202: AcceptedRegistration,
-            ...problemResponses(400, 401, 403, 404, 409, 422, 500, 503),
+            ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
           },
         },
         preHandler: canManageUsers,
@@ -74,7 +74,7 @@ export const registerUserRoutes =
           tags: ['registration'],
           security: [{ bearer: [] }],
           params: RegistrationParams,
-          response: { 200: RegistrationView, ...problemResponses(401, 403, 404, 422) },
+          response: { 200: RegistrationView, ...problemResponses(400, 401, 403, 404, 422, 429, 500, 503) },
         },
         preHandler: canReadRegistrations,
       },

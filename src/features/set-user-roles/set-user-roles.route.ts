@@ -18,7 +18,10 @@ export const setUserRolesRoute =
           security: [{ bearer: [] }],
           params: UserParams,
           body: SetUserRolesBody,
-          response: { 200: UserRoles, ...problemResponses(400, 401, 403, 404, 409, 422, 429, 500, 503) },
+          response: {
+            200: UserRoles,
+            ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
+          },
         },
         preHandler: requirePermissions(
           deps.permissions,

@@ -19,7 +19,10 @@ export const updateUserRoute =
           security: [{ bearer: [] }],
           params: UserParams,
           body: UpdateUserBody,
-          response: { 200: UpdateUserResponse, ...problemResponses(401, 403, 404, 409, 422, 429, 500, 503) },
+          response: {
+            200: UpdateUserResponse,
+            ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
+          },
         },
         preHandler: requirePermissions(
           deps.permissions,

@@ -18,7 +18,10 @@ export const userPermissionsRoute =
           tags: ['users'],
           security: [{ bearer: [] }],
           params: UserParams,
-          response: { 200: UserPermissionsResponse, ...problemResponses(401, 403, 404, 422, 500, 503) },
+          response: {
+            200: UserPermissionsResponse,
+            ...problemResponses(400, 401, 403, 404, 422, 429, 500, 503),
+          },
         },
       },
       async (request) => {

@@ -1,11 +1,5 @@
 import { SingleBar } from 'cli-progress'
-
-export interface ImportCounts {
-  total: number
-  done: number
-  failed: number
-  pending: number
-}
+import type { ImportCounts } from '../features/bulk-import/import-file.js'
 
 export interface ImportProgress {
   update(counts: ImportCounts): void

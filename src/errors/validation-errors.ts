@@ -1,4 +1,14 @@
-import type { FastifySchemaValidationError } from 'fastify'
+/**
+ * One validator error, as both Fastify's request validation and a TypeBox `Compile(...).Errors()`
+ * report it. Structural, so this module depends on neither.
+ */
+export interface SchemaValidationError {
+  keyword: string
+  instancePath: string
+  schemaPath: string
+  params?: unknown
+  message?: string
+}
 
 export interface ValidationIssue {
   loc: (string | number)[]
@@ -18,7 +28,7 @@ const pathOf = (instancePath: string): (string | number)[] =>
  * unknown field is reported at the field itself, not at its parent object.
  */
 export const toValidationProblem = (
-  errors: FastifySchemaValidationError[],
+  errors: Iterable<SchemaValidationError>,
   context: string,
 ): { detail: string; errors: ValidationIssue[] } => {
   const issues: ValidationIssue[] = []
