@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../../src/db/database.js'
+import { rowsOf } from './sql-rows.js'
 
 const faultyTables = ['user_role', 'user_profile', 'local_identity', 'registration_event'] as const
 export type FaultyTable = (typeof faultyTables)[number]
@@ -86,4 +87,18 @@ export const injectRandomDatabaseFaults = async (
 
 export const clearDatabaseFaults = async (database: Database): Promise<void> => {
   await database.db.execute(sql`DELETE FROM test_fault`)
+}
+
+/**
+ * How many inserts the armed faults have failed so far, counted like `injectDatabaseFault`'s
+ * window (exact when one table has a fault set; a probability is not taken into account).
+ */
+export const firedDatabaseFaults = async (database: Database): Promise<number> => {
+  const [fired] = await rowsOf<{ n: string }>(
+    database,
+    sql`SELECT coalesce(sum(greatest(0, least(s.n, f.until_count) - f.from_count)), 0) AS n
+        FROM test_fault f,
+          (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS n FROM test_fault_fired) s`,
+  )
+  return Number(fired!.n)
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../../src/db/database.js'
+import { rowsOf } from './sql-rows.js'
 
 const rowFaultTables = ['registration_event', 'users_audit'] as const
 export type RowFaultTable = (typeof rowFaultTables)[number]
@@ -68,4 +69,19 @@ export const injectRowFault = async (
 
 export const clearRowFaults = async (database: Database): Promise<void> => {
   await database.db.execute(sql`DELETE FROM test_row_fault`)
+}
+
+/**
+ * How many inserts the armed faults have failed so far (0 when none is armed): a row can check
+ * its fault really fired, so a step that stops writing the row it targets fails the row instead
+ * of letting it pass without a fault.
+ */
+export const firedRowFaults = async (database: Database): Promise<number> => {
+  const [fired] = await rowsOf<{ n: string }>(
+    database,
+    sql`SELECT coalesce(sum(greatest(0, least(s.n, f.until_count) - f.from_count)), 0) AS n
+        FROM test_row_fault f,
+          (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS n FROM test_row_fault_fired) s`,
+  )
+  return Number(fired!.n)
 }
