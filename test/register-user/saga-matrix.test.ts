@@ -27,7 +27,8 @@ import { footprintOf, registrationById, transitionsOf } from './saga-assertions.
  */
 
 type Step =
-  // The step function's and phase 1's steps.
+  // The step function's and phase 1's steps; recording the intent comes before any of them.
+  | 'record intent'
   | 'create identity'
   | 'grant access'
   | 'record profile'
@@ -149,6 +150,19 @@ const handedOver = (audit: readonly string[], idpDeletes: number) =>
 
 // ── The step function: POST /api/step/users ────────────────────────────────────────────────
 
+/** Recording the intent failed: no record, nothing anywhere. */
+const nothingRecorded = (status: number, detail: string, code: string) =>
+  ({ status, detail, code, state: null, idpUsers: 0, audit: [] }) as const
+const nothing = {
+  state: null,
+  idpUsers: 0,
+  profile: false,
+  grants: false,
+  audit: [],
+  events: [],
+  idpDeletes: 0,
+} as const
+const DB_DOWN = 'The database is temporarily unavailable; try again'
 const created = { status: 201, state: 'completed', idpUsers: 1, audit: GRANTED } as const
 const accepted = (state: 'pending' | 'identity_created', idpUsers: number) =>
   ({ status: 202, state, idpUsers, audit: [] }) as const
@@ -175,6 +189,12 @@ const rollbackFailed = (detail: string, idpUsers: number, audit: readonly string
 
 // biome-ignore format: the matrix reads as a table, one row a line
 const stepFunction: Row[] = [
+  // ── record intent (∅ → pending): the insert, before any side effect; retried inline ────────
+  { step: 'record intent', failure: '08006', persistence: 'once', answer: created, settled: completed },
+  { step: 'record intent', failure: '08006', persistence: 'lasting', answer: nothingRecorded(503, DB_DOWN, 'database.unavailable'), settled: nothing },
+  { step: 'record intent', failure: '40001', persistence: 'once', answer: created, settled: completed },
+  { step: 'record intent', failure: '40P01', persistence: 'once', answer: created, settled: completed },
+  { step: 'record intent', failure: 'XX000', persistence: 'once', answer: nothingRecorded(500, 'Internal server error', 'internal.unexpected'), settled: nothing },
   // ── create identity (pending → identity_created): the IdP createUser call ──────────────────
   { step: 'create identity', failure: 'NotFound', persistence: 'once', answer: refused(500, 'Failed to create user', 'user.create_failed'), settled: failed },
   { step: 'create identity', failure: 'AlreadyExists', persistence: 'once', answer: refused(409, 'User with email {email} already exists', 'user.email_exists'), settled: failed },
@@ -296,6 +316,10 @@ const phaseOneRolledBackSettled = (idpDeletes: number) => ({ ...rolledBack(idpDe
 
 // biome-ignore format: the matrix reads as a table, one row a line
 const phaseOne: Row[] = [
+  { step: 'record intent', failure: '08006', persistence: 'once', answer: phaseOneCreated, settled: profiled },
+  { step: 'record intent', failure: '08006', persistence: 'lasting', answer: nothingRecorded(503, DB_DOWN, 'database.unavailable'), settled: nothing },
+  { step: 'record intent', failure: '40001', persistence: 'once', answer: phaseOneCreated, settled: profiled },
+  { step: 'record intent', failure: 'XX000', persistence: 'once', answer: nothingRecorded(500, 'Internal server error', 'internal.unexpected'), settled: nothing },
   { step: 'create identity', failure: 'NotFound', persistence: 'once', answer: refused(500, 'Failed to create user', 'user.create_failed'), settled: failed },
   { step: 'create identity', failure: 'AlreadyExists', persistence: 'once', answer: refused(409, 'User with email {email} already exists', 'user.email_exists'), settled: failed },
   { step: 'create identity', failure: 'InvalidInput', persistence: 'once', answer: refused(400, 'Invalid email address format', 'user.invalid_email'), settled: failed },
@@ -392,9 +416,9 @@ const deletes: Row[] = [
   { step: 'look up', failure: 'exception', persistence: 'once', answer: untouched(500, 'Internal server error', 'internal.unexpected'), settled: intact,
     specMismatch: 'today the lookup passes any error to the bridge with the provider-message override, so an unexpected exception answers 500 idp.failed with its own message as the detail ("DB failure"): SPEC §3, a 500 never echoes an internal exception' },
   // The transaction fails as a whole: nothing written, the caller may simply try again.
-  { step: 'database side', failure: '08006', persistence: 'once', answer: untouched(503, 'The database is temporarily unavailable; try again', 'database.unavailable'), settled: intact },
-  { step: 'database side', failure: '40001', persistence: 'once', answer: untouched(503, 'The database is temporarily unavailable; try again', 'database.unavailable'), settled: intact },
-  { step: 'database side', failure: '40P01', persistence: 'once', answer: untouched(503, 'The database is temporarily unavailable; try again', 'database.unavailable'), settled: intact },
+  { step: 'database side', failure: '08006', persistence: 'once', answer: untouched(503, DB_DOWN, 'database.unavailable'), settled: intact },
+  { step: 'database side', failure: '40001', persistence: 'once', answer: untouched(503, DB_DOWN, 'database.unavailable'), settled: intact },
+  { step: 'database side', failure: '40P01', persistence: 'once', answer: untouched(503, DB_DOWN, 'database.unavailable'), settled: intact },
   { step: 'database side', failure: 'XX000', persistence: 'once', answer: untouched(500, 'Internal server error', 'internal.unexpected'), settled: intact },
   { step: 'IdP delete', failure: 'NotFound', persistence: 'always', answer: deletedInline, settled: deletion('deleted', 1) },
   { step: 'IdP delete', failure: 'AlreadyExists', persistence: 'once', answer: refusedDeletion, settled: deletion('failed', 1) },
@@ -487,6 +511,9 @@ describe.each(databaseTargets())('the durable sagas as a matrix on $kind', (targ
       // delete took effect: let the call through, then answer so.
       const deleteForwards = failure === 'NotFound' || failure === 'Ambiguous, took effect'
       switch (step) {
+        case 'record intent':
+          // The record and its first event are one statement: failing the event fails the insert.
+          return injectRowFault(database(), 'registration_event', 'from_state IS NULL', sqlstate!, dbTimes)
         case 'create identity':
           if (sqlstate === undefined)
             return s.idp.fail('createUser', idpError(failure), {
@@ -608,10 +635,11 @@ describe.each(databaseTargets())('the durable sagas as a matrix on $kind', (targ
       roles: [RESEARCHER_ROLE_ID],
     })
 
-    const recordOf = async (email: string) => {
+    /** The one record a request made, or undefined when recording it failed. */
+    const recordOf = async (row: Row, email: string) => {
       const { registrations } = await footprintOf(database(), email)
-      expect(registrations).toHaveLength(1)
-      return registrations[0]!.id
+      expect(registrations).toHaveLength(row.answer.state === null ? 0 : 1)
+      return registrations[0]?.id
     }
 
     describe('POST /api/step/users', () => {
@@ -624,22 +652,17 @@ describe.each(databaseTargets())('the durable sagas as a matrix on $kind', (targ
           headers: s.headers,
           payload: registerPayload(email),
         })
-        const id = await recordOf(email)
-        const registration = await registrationById(database(), id)
+        const id = await recordOf(row, email)
+        const userId = id === undefined ? null : (await registrationById(database(), id)).userId
         expect(response.statusCode).toBe(row.answer.status)
         const body = response.json()
         if (row.answer.status === 201) {
-          expect(body).toMatchObject({ email, user_id: registration.userId, registration_id: id })
+          expect(body).toMatchObject({ email, user_id: userId, registration_id: id })
         } else if (row.answer.status === 202) {
-          expect(body).toMatchObject({
-            email,
-            state: row.answer.state,
-            user_id: registration.userId,
-            registration_id: id,
-          })
+          expect(body).toMatchObject({ email, state: row.answer.state, user_id: userId, registration_id: id })
           expect(response.headers.location).toBe(`/api/step/users/${id}`)
         } else {
-          expectProblem(response, row, { email, userId: registration.userId })
+          expectProblem(response, row, { email, userId })
         }
         // An internal exception's or the database's own text never reaches the caller.
         expect(response.body).not.toMatch(/DB failure|injected fault/)
@@ -655,12 +678,14 @@ describe.each(databaseTargets())('the durable sagas as a matrix on $kind', (targ
         if (settled?.state === 'completed')
           expect((await footprintOf(database(), email)).identities).toEqual([settled.userId])
         // The operator's route tells the same story.
-        const view = await s.t.app.inject({ url: `/api/step/users/${id}`, headers: s.headers })
-        expect(view.json()).toMatchObject({ state: row.settled.state, user_id: settled?.userId })
+        if (id !== undefined) {
+          const view = await s.t.app.inject({ url: `/api/step/users/${id}`, headers: s.headers })
+          expect(view.json()).toMatchObject({ state: row.settled.state, user_id: settled?.userId })
+        }
         expect(await orphans(database())).toEqual({ identitiesWithoutGrants: [], grantsWithoutIdentity: [] })
         expect(await invalidEventPaths(database())).toEqual([])
       }
-      for (const step of ['create identity', 'grant access', 'compensate'] as const)
+      for (const step of ['record intent', 'create identity', 'grant access', 'compensate'] as const)
         describe(step, () =>
           eachRow(
             stepFunction.filter((row) => row.step === step),
@@ -679,11 +704,11 @@ describe.each(databaseTargets())('the durable sagas as a matrix on $kind', (targ
           headers: s.headers,
           payload: registerPayload(email),
         })
-        const id = await recordOf(email)
-        const record = await registrationById(database(), id)
-        expect({ status: response.statusCode, kind: record.kind }).toEqual({
+        const id = await recordOf(row, email)
+        const record = id === undefined ? undefined : await registrationById(database(), id)
+        expect({ status: response.statusCode, kind: record?.kind }).toEqual({
           status: row.answer.status,
-          kind: 'identity',
+          kind: id === undefined ? undefined : 'identity',
         })
         if (row.answer.status === 200) {
           // FLIP's IUserResponse, camelCase.
@@ -693,11 +718,11 @@ describe.each(databaseTargets())('the durable sagas as a matrix on $kind', (targ
             organisation: 'Example Org',
             roles: [RESEARCHER_ROLE_ID],
             trustId: null,
-            userId: record.userId,
+            userId: record?.userId,
           })
         } else {
-          expectProblem(response, row, { email, userId: record.userId })
-          expect(response.headers.location).toBe(`/api/step/users/${id}`)
+          expectProblem(response, row, { email, userId: record?.userId ?? null })
+          expect(response.headers.location).toBe(id === undefined ? undefined : `/api/step/users/${id}`)
         }
         expect(response.body).not.toMatch(/DB failure|injected fault/)
         const now = await atAnswer(row, email, id)
@@ -716,7 +741,7 @@ describe.each(databaseTargets())('the durable sagas as a matrix on $kind', (targ
         })
         expect(await invalidRecordPaths(database())).toEqual([])
       }
-      for (const step of ['create identity', 'record profile', 'compensate'] as const)
+      for (const step of ['record intent', 'create identity', 'record profile', 'compensate'] as const)
         describe(step, () =>
           eachRow(
             phaseOne.filter((row) => row.step === step),
