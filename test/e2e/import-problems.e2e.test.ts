@@ -116,6 +116,26 @@ describe(`flip-users users import, file and row problems (${databaseKind})`, () 
         env,
       )
       expect(taken.code).toBe(0)
+      // The same registration again is refused by its error's kind (Conflict: 65), in one line.
+      const again = await runCli(
+        [
+          'users',
+          'register',
+          '--email',
+          'taken@example.org',
+          '--name',
+          'T',
+          '--organisation',
+          'O',
+          '--role',
+          'Viewer',
+        ],
+        env,
+      )
+      expect(again).toMatchObject({
+        code: 65,
+        stderr: 'flip-users users register: User with email taken@example.org already exists\n',
+      })
       const file = path.join(dir, 'users.csv')
       await writeFile(file, `${header}\nfresh@example.org,F,Org,Viewer\ntaken@example.org,T,Org,Viewer\n`)
       const result = await runCli(['users', 'import', file, '--out', path.join(dir, 'out.csv')], env)

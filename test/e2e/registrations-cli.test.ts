@@ -123,10 +123,10 @@ describe.skipIf(inject('postgresUrl') === undefined)(
       const { code, stdout } = await run('registrations', 'list', '--state', 'pending')
       expect(code).toBe(0)
       const lines = stdout.trimEnd().split('\n')
-      expect(lines[0]).toMatch(/^ID\s+STATE\s+EMAIL\s+USER ID\s+ATTEMPTS\s+UPDATED$/)
-      expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 2))).toEqual([
-        [ids.pending, 'pending'],
-        [ids.toAbandon, 'pending'],
+      expect(lines[0]).toMatch(/^ID\s+KIND\s+STATE\s+EMAIL\s+USER ID\s+ATTEMPTS\s+UPDATED$/)
+      expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 3))).toEqual([
+        [ids.pending, 'register', 'pending'],
+        [ids.toAbandon, 'register', 'pending'],
       ])
     })
 
