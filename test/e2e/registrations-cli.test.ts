@@ -197,9 +197,14 @@ describe.skipIf(inject('postgresUrl') === undefined)(
     it('asks the operator to wait (exit 75) when the last create attempt is too recent to judge', async () => {
       const registrations = createRegistrationsRepository(database.db)
       const { id } = await record(uniqueEmail('settling'))
-      await registrations.note({ id, kind: 'register', state: 'pending' }, 'test', 'creating the identity-provider user', {
-        createAttemptedAt: new Date(),
-      })
+      await registrations.note(
+        { id, kind: 'register', state: 'pending' },
+        'test',
+        'creating the identity-provider user',
+        {
+          createAttemptedAt: new Date(),
+        },
+      )
       const { code, stderr } = await run('registrations', 'abandon', id)
       expect(code).toBe(75)
       expect(stderr).toMatch(
