@@ -54,9 +54,7 @@ export const registration = pgTable(
   (t) => [
     // One record per email at a time: concurrent duplicates cannot both reach the IdP, and an
     // email whose IdP user is being deleted cannot be registered again until the delete is done.
-    uniqueIndex('uq_registration_active_email')
-      .on(t.emailNormalised)
-      .where(sql.raw(activeStatesCondition())),
+    uniqueIndex('uq_registration_active_email').on(t.emailNormalised).where(sql.raw(activeStatesCondition())),
     uniqueIndex('uq_registration_idempotency_key')
       .on(t.requestedBy, t.idempotencyKey)
       .where(sql`idempotency_key IS NOT NULL`),
