@@ -33,6 +33,10 @@ export const isUniqueViolation = (error: unknown, constraint?: string): boolean 
     (link) => link.code === '23505' && (constraint === undefined || link.constraint === constraint),
   )
 
+/** True when the statement referred to a row that does not exist (a foreign key, 23503). */
+export const isForeignKeyViolation = (error: unknown): boolean =>
+  chainOf(error).some((link) => link.code === '23503')
+
 // Node socket errors: the connection to the server went away or never came up.
 const connectionErrnos = new Set([
   'ECONNREFUSED',

@@ -1,4 +1,17 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  or,
+  type SQL,
+  sql,
+  type WithSubquery,
+} from 'drizzle-orm'
 import type { Db } from '../db/database.js'
 import { registration, registrationEvent } from '../db/schema/index.js'
 import {
@@ -27,7 +40,9 @@ export type NewRegistration = Pick<
   | 'idempotencyKey'
   | 'requestHash'
 > &
-  Partial<Pick<typeof registration.$inferInsert, 'userId' | 'username'>> & { kind?: RegistrationKind }
+  Partial<Pick<typeof registration.$inferInsert, 'userId' | 'username' | 'createAttemptedAt'>> & {
+    kind?: RegistrationKind
+  }
 
 export const ACTIVE_EMAIL_CONSTRAINT = 'uq_registration_active_email'
 
@@ -79,21 +94,59 @@ export class StaleRegistrationError extends Error {
   }
 }
 
+interface EventRow {
+  from: RegistrationState | null
+  to: RegistrationState
+  actor: string
+  reason: string
+}
+
 /**
- * A CTE appending one event for each registration row the CTE named `source` returns (none when
- * it returns none), so a statement writes a state and its event together.
+ * A CTE appending the events, in order, for each registration row the CTE named `source`
+ * returns (none when it returns none), so a statement writes a state and its events together.
  */
-const eventOf = (
-  db: Db,
-  source: SQL,
-  from: RegistrationState | null,
-  to: RegistrationState,
-  actor: string,
-  reason: string,
-) =>
+const eventsOf = (db: Db, source: SQL, events: readonly EventRow[]) =>
   db.$with('logged', {}).as(sql`
     INSERT INTO ${registrationEvent} (registration_id, from_state, to_state, actor, reason)
-    SELECT id, ${from}::text, ${to}::text, ${actor}::text, ${reason}::text FROM ${source}`)
+    SELECT source.id, e.from_state, e.to_state, e.actor, e.reason
+    FROM ${source} AS source CROSS JOIN (VALUES ${sql.join(
+      events.map(
+        (event, ord) =>
+          sql`(${ord}::int, ${event.from}::text, ${event.to}::text, ${event.actor}::text, ${event.reason}::text)`,
+      ),
+      sql`, `,
+    )}) AS e(ord, from_state, to_state, actor, reason)
+    ORDER BY e.ord`)
+
+/**
+ * A registration as a step left it in memory: `unwritten` transitions are applied to the fields
+ * here but not yet in the database. The next `transition` writes them first, in the same
+ * statement, so a step that ends with the IdP's answer (create) costs no commit of its own when
+ * the next step commits at once; should the process die in between, the record is where it was
+ * before (its create attempt recorded), and recovery adopts the user the create made.
+ */
+export type InMemoryRegistration = Registration & { unwritten?: readonly Transition[] }
+
+/** The registration with `transition` applied in memory only (see InMemoryRegistration). */
+export const deferTransition = (
+  record: InMemoryRegistration,
+  transition: Transition,
+): InMemoryRegistration => {
+  checked(record.kind, transition.from, transition.to)
+  if (record.state !== transition.from) throw new StaleRegistrationError(record.id, transition.from)
+  return {
+    ...record,
+    ...transition.patch,
+    state: transition.to,
+    unwritten: [...(record.unwritten ?? []), transition],
+  } as InMemoryRegistration
+}
+
+/**
+ * Other writes that commit with a transition, as CTEs over `moved` (the registration row as
+ * updated; none when the transition did not apply, so neither do they).
+ */
+export type AlongsideWrites = (db: Db, moved: SQL) => WithSubquery[]
 
 export const createRegistrationsRepository = (db: Db) => ({
   /**
@@ -104,6 +157,8 @@ export const createRegistrationsRepository = (db: Db) => ({
     row: NewRegistration,
     actor: string,
     reason = 'registration requested',
+    /** Taken in the same statement, so the request that records the work can start it at once. */
+    lease?: { owner: string; seconds: number },
   ): Promise<Registration> {
     const kind = row.kind ?? 'register'
     const state = initialStateOf(kind)
@@ -111,11 +166,18 @@ export const createRegistrationsRepository = (db: Db) => ({
     const inserted = db.$with('inserted').as(
       db
         .insert(registration)
-        .values({ ...row, kind, state })
+        .values({
+          ...row,
+          kind,
+          state,
+          ...(lease
+            ? { leaseOwner: lease.owner, leaseUntil: sql`now() + make_interval(secs => ${lease.seconds})` }
+            : {}),
+        })
         .returning(),
     )
     const [created] = await db
-      .with(inserted, eventOf(db, sql`inserted`, null, state, actor, reason))
+      .with(inserted, eventsOf(db, sql`inserted`, [{ from: null, to: state, actor, reason }]))
       .select()
       .from(inserted)
     return created as Registration
@@ -216,33 +278,45 @@ export const createRegistrationsRepository = (db: Db) => ({
    * Moves the registration from `from` to `to` and appends the event in ONE statement (a
    * data-modifying CTE): the state and its event commit together or not at all, whether `db` is
    * the pool or a transaction (on a transaction it commits with the other writes; nothing here
-   * opens a transaction of its own, so PGlite's single connection is never asked twice).
-   * @throws StaleRegistrationError when the registration is no longer in `from`
+   * opens a transaction of its own, so PGlite's single connection is never asked twice). Any
+   * transitions the record carries `unwritten` are written first, in the same statement, and
+   * `alongside` writes (a profile, grants, audit rows) commit with it too. `releaseLease` ends
+   * the lease in the same statement, so the work that completes a registration needs no release.
+   * @throws StaleRegistrationError when the registration is no longer in `from` (or, with
+   *   unwritten transitions, in the first of them's `from`)
    */
-  async transition(record: RecordRef, transition: Transition): Promise<Registration> {
+  async transition(
+    record: RecordRef & { unwritten?: readonly Transition[] },
+    transition: Transition,
+    options: { alongside?: AlongsideWrites; releaseLease?: boolean } = {},
+  ): Promise<Registration> {
     const { id } = record
-    checked(record.kind, transition.from, transition.to)
+    const chain = [...(record.unwritten ?? []), transition]
+    for (const step of chain) checked(record.kind, step.from, step.to)
+    const patch = Object.assign({}, ...chain.map((step) => step.patch ?? {})) as RegistrationPatch
     const moved = db.$with('moved').as(
       db
         .update(registration)
-        .set({ ...transition.patch, state: transition.to, updatedAt: sql`now()` })
-        .where(and(eq(registration.id, id), eq(registration.state, transition.from)))
+        .set({
+          ...patch,
+          state: transition.to,
+          updatedAt: sql`now()`,
+          ...(options.releaseLease ? { leaseOwner: null, leaseUntil: null } : {}),
+        })
+        .where(and(eq(registration.id, id), eq(registration.state, chain[0]!.from)))
         .returning(),
     )
     const [row] = await db
-      .with(
-        moved,
-        eventOf(db, sql`moved`, transition.from, transition.to, transition.actor, transition.reason),
-      )
+      .with(moved, eventsOf(db, sql`moved`, chain), ...(options.alongside?.(db, sql`moved`) ?? []))
       .select()
       .from(moved)
-    if (!row) throw new StaleRegistrationError(id, transition.from)
+    if (!row) throw new StaleRegistrationError(id, chain[0]!.from)
     return row as Registration
   },
 
   /** Records progress that is not a transition (an attempt, its error), with an event. */
   async note(
-    current: RecordRef & Pick<Registration, 'state'>,
+    current: RecordRef & Pick<InMemoryRegistration, 'state' | 'unwritten'>,
     actor: string,
     reason: string,
     patch: RegistrationPatch,

@@ -62,7 +62,19 @@ describe.skipIf(!inject('postgresUrl'))('flip-users processes on one PostgreSQL'
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: registrationBody(email),
       }).catch(() => undefined)
-      await waitForEmailState(database, email, 'identity_created', 15_000)
+      // The move to identity_created commits with the grants (one statement), so the moment
+      // is the IdP user existing while its record is still pending: the restart adopts it.
+      await vi.waitFor(
+        async () => {
+          const [caught] = await rows<{ state: string }>(
+            database,
+            sql`SELECT g.state FROM registration g JOIN local_identity i USING (email_normalised)
+                WHERE g.email_normalised = ${email}`,
+          )
+          expect(caught?.state).toBe('pending')
+        },
+        { timeout: 15_000, interval: 100 },
+      )
       first.child.kill('SIGKILL')
       await first.exited
 

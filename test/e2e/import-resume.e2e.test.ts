@@ -12,7 +12,7 @@ import { cliPath, runCli } from './cli-process.js'
 /**
  * Resolves once the import has registered at least `rows` rows, so a signal lands part-way.
  * PostgreSQL is read while the CLI runs. An embedded directory has one owner, so there the import's
- * own progress lines tell (one every 2 s; PGlite's pace keeps a 300-row import well past that).
+ * own progress lines tell (one every 2 s; {@link ROWS} keeps a one-at-a-time import well past that).
  */
 const registeredAtLeast = async (child: ChildProcess, database: CliDatabase, rows: number) => {
   let output = ''
@@ -47,12 +47,16 @@ const runWhenUnlocked = async (args: string[], env: Record<string, string>) => {
   }
 }
 
+// Enough rows that a one-at-a-time import is still running at its first progress line: an embedded
+// registration takes a few milliseconds now, so a few hundred rows would be done before it.
+const ROWS = 1500
+
 describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => {
   it('resumes an import killed part-way: every row ends in exactly one final state, no IdP user twice', async () => {
     await withScratchCliDatabase(targetIn, async (dir, target) => {
       const env = { ...target.env, FLIP_ADMIN_EMAIL: 'ops@example.org', REGISTRATION_LEASE_SECONDS: '2' }
       const file = path.join(dir, 'users.csv')
-      const emails = Array.from({ length: 300 }, (_, i) => `resume.${i}@example.org`)
+      const emails = Array.from({ length: ROWS }, (_, i) => `resume.${i}@example.org`)
       await writeFile(
         file,
         ['email,name,organisation,roles', ...emails.map((e, i) => `${e},User ${i},Org,Researcher`)].join(
@@ -82,12 +86,12 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
       }
       const partial = await countRegistrations()
       expect(partial).toBeGreaterThanOrEqual(60)
-      expect(partial).toBeLessThan(300)
+      expect(partial).toBeLessThan(ROWS)
 
       const second = await runWhenUnlocked(['users', 'import', file], env)
       expect(second.stderr).not.toMatch(/Error/)
       expect(second.code).toBe(0)
-      expect(second.stdout).toContain('300 of 300 rows registered')
+      expect(second.stdout).toContain(`${ROWS} of ${ROWS} rows registered`)
 
       const results = parse(await readFile(path.join(dir, 'users.results.csv'), 'utf8'), {
         columns: true,
@@ -96,7 +100,7 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
         state: string
         user_id: string
       }[]
-      expect(results).toHaveLength(300)
+      expect(results).toHaveLength(ROWS)
       expect(results.every((result) => result.state === 'completed' && result.user_id !== '')).toBe(true)
       const database = await target.open()
       try {
@@ -106,7 +110,7 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
                      count(*)::int AS identities
               FROM local_identity i WHERE i.email_normalised LIKE 'resume.%' GROUP BY i.email_normalised`,
         )
-        expect(perEmail).toHaveLength(300)
+        expect(perEmail).toHaveLength(ROWS)
         expect(perEmail.every((row) => row.registrations === 1 && row.identities === 1)).toBe(true)
       } finally {
         await database.close()
@@ -118,7 +122,7 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
     await withScratchCliDatabase(targetIn, async (dir, target) => {
       const env = { ...target.env, FLIP_ADMIN_EMAIL: 'ops@example.org' }
       const file = path.join(dir, 'users.csv')
-      const rows = Array.from({ length: 300 }, (_, i) => `interrupt.${i}@example.org,User ${i},Org,Viewer`)
+      const rows = Array.from({ length: ROWS }, (_, i) => `interrupt.${i}@example.org,User ${i},Org,Viewer`)
       await writeFile(file, ['email,name,organisation,roles', ...rows].join('\n'))
 
       const first = spawn(process.execPath, [cliPath, 'users', 'import', file, '--concurrency', '1'], {
@@ -131,7 +135,9 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
       await registeredAtLeast(first, target, 20)
       first.kill('SIGINT')
       expect({ code: await exited, stderr }).toMatchObject({ code: 130 })
-      const interrupted = /Interrupted: (\d+) of 300 rows final .*Run the same command again/.exec(stderr)
+      const interrupted = new RegExp(
+        `Interrupted: (\\d+) of ${ROWS} rows final .*Run the same command again`,
+      ).exec(stderr)
       expect(interrupted, stderr).not.toBeNull()
       expect(stderr).not.toMatch(/Error/)
       // The rows that are final are in the result file, each named by its line (header = line 1).
@@ -148,7 +154,7 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
       // No stale lock to wait out: the first run closed its database before exiting.
       const second = await runCli(['users', 'import', file], env)
       expect(second.code).toBe(0)
-      expect(second.stdout).toContain('300 of 300 rows registered')
+      expect(second.stdout).toContain(`${ROWS} of ${ROWS} rows registered`)
       const database = await target.open()
       try {
         const [counts] = await rowsOf<{ registrations: number; identities: number }>(
@@ -156,7 +162,7 @@ describe.each(cliDatabases())('flip-users users import on %s', (_, targetIn) => 
           sql`SELECT (SELECT count(*)::int FROM registration WHERE email_normalised LIKE 'interrupt.%') AS registrations,
                      (SELECT count(*)::int FROM local_identity WHERE email_normalised LIKE 'interrupt.%') AS identities`,
         )
-        expect(counts).toEqual({ registrations: 300, identities: 300 })
+        expect(counts).toEqual({ registrations: ROWS, identities: ROWS })
       } finally {
         await database.close()
       }

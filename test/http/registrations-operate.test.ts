@@ -62,6 +62,8 @@ describe.each(databaseTargets())('registrations over HTTP on $kind', (target) =>
         rolled_back: 0,
         failed: 0,
         needs_attention: 0,
+        deleting: 0,
+        deleted: 0,
       })
       expect(page.data[1]).toMatchObject({
         state: 'completed',

@@ -214,5 +214,29 @@ describe.each(databaseTargets())('POST /api/step/users on $kind', (target) => {
       )
       expect(written!.n).toBe(0)
     })
+    it('forgets the cached role ids once a grant names a role removed by hand', async () => {
+      // A role of the test's own, known to the cache once a registration granted it.
+      const [{ id: roleId }] = (await rowsOf<{ id: string }>(
+        database(),
+        sql`SELECT gen_random_uuid()::text AS id`,
+      )) as [{ id: string }]
+      await database().db.execute(
+        sql`INSERT INTO roles (id, name, description) VALUES (${roleId}, ${`hand-made ${roleId}`}, 'test')`,
+      )
+      expect((await post(body(uniqueEmail('role-a'), [roleId]))).statusCode).toBe(201)
+      await database().db.execute(sql`DELETE FROM user_role WHERE role_id = ${roleId}`)
+      await database().db.execute(sql`DELETE FROM roles WHERE id = ${roleId}`)
+
+      // Still cached: the grant's foreign key refuses it, and the user is removed again.
+      const refused = await post(body(uniqueEmail('role-b'), [roleId]))
+      expect(refused.statusCode).toBe(500)
+      expect(await registrationById(database(), refused.json().registrationId)).toMatchObject({
+        state: 'rolled_back',
+      })
+      // Forgotten: looked up again, and the caller is told the role is invalid before anything.
+      const invalid = await post(body(uniqueEmail('role-c'), [roleId]))
+      expect(invalid.statusCode).toBe(400)
+      expect(invalid.json().detail).toBe(`Invalid role(s): [UUID('${roleId}')]`)
+    })
   })
 })

@@ -3,16 +3,12 @@ import { normaliseEmail } from '../../domain/email.js'
 import type { AppError } from '../../errors/app-error.js'
 import { appError, type ErrorCode, isErrorCode } from '../../errors/error-catalogue.js'
 import { identityErrorBridge } from '../../identity/identity-error-bridge.js'
-import {
-  createRegistrationsRepository,
-  type Registration,
-} from '../../repositories/registrations-repository.js'
+import type { Registration } from '../../repositories/registrations-repository.js'
 import {
   advanceInline,
-  insertRetrying,
-  logRecorded,
   type RecordDeps,
   recordingFailure,
+  recordToAdvance,
 } from '../register-user/record-and-advance.js'
 import { recordLocation } from '../register-user/record-location.js'
 import { resolveRoleGrants } from '../shared/resolve-role-grants.js'
@@ -108,32 +104,30 @@ export const registerIdentity = async (
 ): Promise<RegisteredIdentity> => {
   await resolveRoleGrants(deps.db, input.roles, input.trustId)
   const email = { shown: input.email.trim(), normalised: normaliseEmail(input.email) }
-  let record: Registration
+  let recorded: Awaited<ReturnType<typeof recordToAdvance>>
   try {
-    record = await insertRetrying(deps, () =>
-      createRegistrationsRepository(deps.db).insert(
-        {
-          kind: 'identity',
-          // FLIP hands the email to the IdP exactly as given.
-          email: input.email,
-          emailNormalised: email.normalised,
-          name: input.name,
-          organisation: input.organisation,
-          roleIds: input.roles,
-          trustId: input.trustId,
-          requestedBy: caller.id,
-          idempotencyKey: null,
-          requestHash: '',
-        },
-        caller.id,
-        'phase-1 registration requested',
-      ),
+    recorded = await recordToAdvance(
+      deps,
+      {
+        kind: 'identity',
+        // FLIP hands the email to the IdP exactly as given.
+        email: input.email,
+        emailNormalised: email.normalised,
+        name: input.name,
+        organisation: input.organisation,
+        roleIds: input.roles,
+        trustId: input.trustId,
+        requestedBy: caller.id,
+        idempotencyKey: null,
+        requestHash: '',
+      },
+      caller.id,
+      'phase-1 registration requested',
     )
   } catch (error) {
     throw (await recordingFailure(deps, error, email)) ?? error
   }
-  logRecorded(deps, record, caller.id, 'phase-1 registration requested')
-  const settled = await advanceInline(deps, record, caller.id)
+  const settled = await advanceInline(deps, recorded.registration, caller.id, recorded.held)
   if (settled.state !== 'completed') throw failureOf(settled)
   return { ...input, userId: settled.userId! }
 }

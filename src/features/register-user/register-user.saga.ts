@@ -1,6 +1,7 @@
 import { isWorkable, type RegistrationKind, type RegistrationState } from '../../domain/registration-state.js'
 import {
   createRegistrationsRepository,
+  type InMemoryRegistration,
   type Registration,
   StaleRegistrationError,
 } from '../../repositories/registrations-repository.js'
@@ -11,9 +12,10 @@ import { createIdentityUser } from './steps/create-identity-user.js'
 import { deleteIdentityUser } from './steps/delete-identity-user.js'
 import { grantAccess, recordProfile } from './steps/grant-access.js'
 import { timedStep } from './transition-log.js'
-import { withLease } from './with-lease.js'
+import type { HeldLease } from './with-lease.js'
+import { type Lease, withLease } from './with-lease.js'
 
-type Step = (ctx: StepContext, registration: Registration) => Promise<StepResult>
+type Step = (ctx: StepContext, registration: InMemoryRegistration) => Promise<StepResult>
 
 /**
  * The durable sagas, one step per workable state, read top to bottom (the states and every
@@ -62,7 +64,9 @@ interface AdvanceOf<R> {
 /**
  * Advances one record as far as it can go now: to a final state, to `needs_attention`, or to a
  * transient failure that must be retried later. Only the lease holder advances it, so two
- * processes (or a request and a job) never work one record at once.
+ * processes (or a request and a job) never work one record at once. `held`: the lease the
+ * request took with the record's insert (and its first create attempt), so the hot path claims
+ * nothing.
  *
  * @throws only when the database itself fails outside a step (the job retries).
  */
@@ -71,36 +75,38 @@ export const advanceRegistration = async (
   options: SagaOptions,
   registrationId: string,
   actor: string,
+  held?: HeldLease,
 ): Promise<AdvanceResult> => {
   const registrations = createRegistrationsRepository(deps.db)
-  const leased = await withLease(
-    deps,
-    options.leaseSeconds,
-    registrationId,
-    actor,
-    async (claimed, lease) => {
-      let registration = claimed
-      const ctx: StepContext = { deps, options, actor }
-      for (let step = stepFor(registration); step !== undefined; step = stepFor(registration)) {
+  const work = async (claimed: Registration, lease: Lease): Promise<AdvanceResult> => {
+    let registration: InMemoryRegistration = claimed
+    const ctx: StepContext = { deps, options, actor, attemptRecorded: held !== undefined }
+    for (let step = stepFor(registration); step !== undefined; step = stepFor(registration)) {
+      // A step that left a transition unwritten is followed at once by the one that writes it;
+      // a renewal between them would read the record back without it.
+      if (registration.unwritten === undefined) {
         const renewed = await lease.renewIfDue(registration)
         if (!renewed) return { registration, retryLater: true, claimed: true }
         registration = renewed
-        try {
-          const result = await step(ctx, registration)
-          registration = result.registration
-          if (result.next === 'wait') return { registration, retryLater: true, claimed: true }
-        } catch (error) {
-          if (!(error instanceof StaleRegistrationError)) throw error
-          // It moved under our lease: a write of ours committed although we saw it fail. Where it
-          // stands now decides; the caller answers from that and the work goes on later.
-          const now = await registrations.findById(registrationId)
-          if (!now) return { registration: undefined, retryLater: false, claimed: true }
-          return { registration: now, retryLater: isWorkable(now.state), claimed: true }
-        }
       }
-      return { registration, retryLater: false, claimed: true }
-    },
-  )
+      try {
+        const result = await step(ctx, registration)
+        ctx.attemptRecorded = false
+        registration = result.registration
+        if (registration.unwritten === undefined && registration.leaseOwner === null) lease.markReleased()
+        if (result.next === 'wait') return { registration, retryLater: true, claimed: true }
+      } catch (error) {
+        if (!(error instanceof StaleRegistrationError)) throw error
+        // It moved under our lease: a write of ours committed although we saw it fail. Where it
+        // stands now decides; the caller answers from that and the work goes on later.
+        const now = await registrations.findById(registrationId)
+        if (!now) return { registration: undefined, retryLater: false, claimed: true }
+        return { registration: now, retryLater: isWorkable(now.state), claimed: true }
+      }
+    }
+    return { registration, retryLater: false, claimed: true }
+  }
+  const leased = await withLease(deps, options.leaseSeconds, registrationId, actor, work, held)
   if (leased.claimed) return leased.value
   const registration = await registrations.findById(registrationId)
   if (!registration) return { registration: undefined, retryLater: false, claimed: false }

@@ -8,13 +8,7 @@ import {
   type Registration,
 } from '../../repositories/registrations-repository.js'
 import { resolveRoleGrants } from '../shared/resolve-role-grants.js'
-import {
-  advanceInline,
-  insertRetrying,
-  logRecorded,
-  type RecordDeps,
-  recordingFailure,
-} from './record-and-advance.js'
+import { advanceInline, type RecordDeps, recordingFailure, recordToAdvance } from './record-and-advance.js'
 import { outcomeOf, type RegistrationOutcome } from './registration-outcome.js'
 
 export interface RegisterUserInput {
@@ -65,23 +59,23 @@ export const registerUser = async (
   }
   await resolveRoleGrants(deps.db, input.roles, input.trustId)
 
-  let registration: Registration
+  let recorded: Awaited<ReturnType<typeof recordToAdvance>>
   try {
-    registration = await insertRetrying(deps, () =>
-      registrations.insert(
-        {
-          email: input.email.trim(),
-          emailNormalised: normaliseEmail(input.email),
-          name: input.name,
-          organisation: input.organisation,
-          roleIds: input.roles,
-          trustId: input.trustId,
-          requestedBy: caller.id,
-          idempotencyKey: idempotencyKey ?? null,
-          requestHash,
-        },
-        caller.id,
-      ),
+    recorded = await recordToAdvance(
+      deps,
+      {
+        email: input.email.trim(),
+        emailNormalised: normaliseEmail(input.email),
+        name: input.name,
+        organisation: input.organisation,
+        roleIds: input.roles,
+        trustId: input.trustId,
+        requestedBy: caller.id,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash,
+      },
+      caller.id,
+      'registration requested',
     )
   } catch (error) {
     if (idempotencyKey !== undefined && isUniqueViolation(error)) {
@@ -99,6 +93,5 @@ export const registerUser = async (
       })) ?? error
     )
   }
-  logRecorded(deps, registration, caller.id, 'registration requested')
-  return outcomeOf(await advanceInline(deps, registration, caller.id))
+  return outcomeOf(await advanceInline(deps, recorded.registration, caller.id, recorded.held))
 }

@@ -1,5 +1,5 @@
 import type { Deps } from '../../container.js'
-import type { Registration } from '../../repositories/registrations-repository.js'
+import type { InMemoryRegistration } from '../../repositories/registrations-repository.js'
 import type { SagaOptions } from '../../saga-options.js'
 
 export type SagaDeps = Pick<Deps, 'db' | 'idp' | 'clock' | 'log'> & Partial<Pick<Deps, 'metrics'>>
@@ -9,13 +9,22 @@ export interface StepContext {
   options: SagaOptions
   /** Who is acting: the caller's id on the request path, `worker` in the background. */
   actor: string
+  /**
+   * The record's first create attempt was written with its insert, by this request, and nothing
+   * has happened since: the create step need not record it again (one commit less).
+   */
+  attemptRecorded?: boolean
 }
 
 /** `continue`: the registration moved on and the next step may run now. `wait`: try again later. */
 export interface StepResult {
-  registration: Registration
+  /** May carry a transition not yet written (see InMemoryRegistration); the next write writes it. */
+  registration: InMemoryRegistration
   next: 'continue' | 'wait'
 }
 
-export const continueWith = (registration: Registration): StepResult => ({ registration, next: 'continue' })
-export const waitWith = (registration: Registration): StepResult => ({ registration, next: 'wait' })
+export const continueWith = (registration: InMemoryRegistration): StepResult => ({
+  registration,
+  next: 'continue',
+})
+export const waitWith = (registration: InMemoryRegistration): StepResult => ({ registration, next: 'wait' })

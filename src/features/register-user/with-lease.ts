@@ -16,6 +16,14 @@ export interface Lease {
    * @returns the registration as renewed (or as given when not due), undefined if it was lost
    */
   renewIfDue(current: Registration): Promise<Registration | undefined>
+  /** The work's last write ended the lease itself (the completing statement): no release follows. */
+  markReleased(): void
+}
+
+/** A lease the caller already holds: taken with the record's insert, on the request path. */
+export interface HeldLease {
+  registration: Registration
+  owner: string
 }
 
 export type Leased<T> = { claimed: true; value: T } | { claimed: false }
@@ -33,14 +41,19 @@ export const withLease = async <T>(
   registrationId: string,
   actor: string,
   work: (claimed: Registration, lease: Lease) => Promise<T>,
+  held?: HeldLease,
 ): Promise<Leased<T>> => {
   const registrations = createRegistrationsRepository(deps.db)
-  const owner = leaseOwnerId(actor)
-  const claimed = await registrations.claim(registrationId, owner, leaseSeconds)
+  const owner = held?.owner ?? leaseOwnerId(actor)
+  const claimed = held?.registration ?? (await registrations.claim(registrationId, owner, leaseSeconds))
   if (!claimed) return { claimed: false }
   let takenAt = deps.clock.now().getTime()
+  let released = false
   const lease: Lease = {
     owner,
+    markReleased() {
+      released = true
+    },
     async renewIfDue(current) {
       if (deps.clock.now().getTime() - takenAt <= (leaseSeconds * 1000) / 3) return current
       const renewed = await registrations.claim(registrationId, owner, leaseSeconds)
@@ -52,6 +65,6 @@ export const withLease = async <T>(
     return { claimed: true, value: await work(claimed, lease) }
   } finally {
     await reportWorkUnderLease(deps, claimed, leaseSeconds)
-    await registrations.release(registrationId, owner)
+    if (!released) await registrations.release(registrationId, owner)
   }
 }

@@ -12,6 +12,25 @@ export interface RoleGrants {
 }
 
 // FLIP prints Python's repr of the list: `Invalid role(s): [UUID('…')]`.
+/**
+ * Role ids known to exist. Roles are reference data: seeded by migrations with fixed ids and
+ * never removed by the service, so a known id stays valid and only an unknown one is looked up
+ * (and remembered once found). A role removed by hand surfaces as a grant's foreign-key failure
+ * (a definitive error the saga compensates, never a grant to nothing), which forgets them all.
+ */
+const knownRoleIds = new Set<string>()
+
+/** After a grant referred to a role that is gone: every id is looked up again. */
+export const forgetKnownRoles = (): void => knownRoleIds.clear()
+
+const unknownRoleIds = async (db: Db, requested: readonly string[]): Promise<string[]> => {
+  const unseen = requested.filter((id) => !knownRoleIds.has(id))
+  if (unseen.length === 0) return []
+  const existing = await createRolesRepository(db).existingIds(unseen)
+  for (const id of existing) knownRoleIds.add(id)
+  return unseen.filter((id) => !existing.has(id))
+}
+
 const invalidRoles = (ids: readonly string[]) =>
   appError('roles.invalid', `Invalid role(s): [${ids.map((id) => `UUID('${id}')`).join(', ')}]`)
 
@@ -28,8 +47,7 @@ export const resolveRoleGrants = async (
   trustId: string | null,
 ): Promise<RoleGrants> => {
   const requested = [...new Set(roleIds.map((id) => id.toLowerCase()))]
-  const existing = await createRolesRepository(db).existingIds(requested)
-  const unknown = requested.filter((id) => !existing.has(id))
+  const unknown = await unknownRoleIds(db, requested)
   if (unknown.length > 0) throw invalidRoles(unknown)
   if (!requested.includes(TRUST_ADMIN_ROLE_ID)) {
     if (trustId !== null)

@@ -3,6 +3,7 @@ import { isIdentityError } from '../../../identity/identity-errors.js'
 import type { IdentityUser } from '../../../identity/identity-provider.js'
 import {
   createRegistrationsRepository,
+  deferTransition,
   type Registration,
 } from '../../../repositories/registrations-repository.js'
 import { adoptableUser } from '../adoption.js'
@@ -21,19 +22,29 @@ export const createIdentityUser = async (
 ): Promise<StepResult> => {
   const registrations = createRegistrationsRepository(ctx.deps.db)
   const { actor } = ctx
-  const attemptedBefore = registration.createAttemptedAt !== null
+  // On the request path the first attempt was recorded with the insert (the request holds the
+  // lease since): it is a first attempt, and already on record.
+  const recordedWithInsert = ctx.attemptRecorded === true && registration.attempts === 0
+  const attemptedBefore = !recordedWithInsert && registration.createAttemptedAt !== null
   // Every attempt is recorded before the call: a later AlreadyExists can then be recognised as
   // possibly our own, and an operator's abandon waits out a settle window measured from the
   // latest attempt, since a create sent then may still land.
-  const current = await registrations.note(
-    registration,
-    actor,
-    attemptedBefore ? 'retrying the identity-provider user creation' : 'creating the identity-provider user',
-    { createAttemptedAt: ctx.deps.clock.now() },
-  )
+  const current = recordedWithInsert
+    ? registration
+    : await registrations.note(
+        registration,
+        actor,
+        attemptedBefore
+          ? 'retrying the identity-provider user creation'
+          : 'creating the identity-provider user',
+        { createAttemptedAt: ctx.deps.clock.now() },
+      )
   const attempts = current.attempts + 1
+  // Not written here: the next step's statement writes it with its own (grants and profile, or
+  // the failure it meets), so a registration commits once after the IdP call. Lost in a crash,
+  // the record is still `pending` with its attempt recorded, and the retry adopts this user.
   const created = (user: IdentityUser, reason: string) =>
-    registrations.transition(current, {
+    deferTransition(current, {
       from: 'pending',
       to: 'identity_created',
       actor,
@@ -51,14 +62,14 @@ export const createIdentityUser = async (
 
   try {
     const user = await ctx.deps.idp.createUser(current.email)
-    return continueWith(await created(user, 'identity-provider user created'))
+    return continueWith(created(user, 'identity-provider user created'))
   } catch (error) {
     if (isIdentityError(error, 'AlreadyExists')) {
       if (attemptedBefore) {
         try {
           const adopted = await adoptableUser(ctx.deps, current)
           if (adopted)
-            return continueWith(await created(adopted, 'adopted the user our earlier ambiguous create made'))
+            return continueWith(created(adopted, 'adopted the user our earlier ambiguous create made'))
         } catch (lookupError) {
           if (isTransientFailure(lookupError)) return waitAfter(ctx, current, attempts, lookupError)
           throw lookupError

@@ -1,43 +1,46 @@
 import type { Db } from '../../../db/database.js'
-import { createAuditRepository } from '../../../repositories/audit-repository.js'
-import { createProfilesRepository } from '../../../repositories/profiles-repository.js'
+import { isForeignKeyViolation } from '../../../db/pg-errors.js'
+import { profileAndAudit, roleGrants } from '../../../repositories/registration-completion-writes.js'
 import {
+  type AlongsideWrites,
   createRegistrationsRepository,
-  type Registration,
+  type InMemoryRegistration,
 } from '../../../repositories/registrations-repository.js'
-import { resolveRoleGrants } from '../../shared/resolve-role-grants.js'
-import { writeRoleGrants } from '../../shared/write-role-grants.js'
+import { forgetKnownRoles, resolveRoleGrants } from '../../shared/resolve-role-grants.js'
 import { describeFailure, isTransientFailure } from '../classify-failure.js'
 import { continueWith, type StepContext, type StepResult, waitWith } from '../saga-context.js'
 
-type Writes = (tx: Db, registration: Registration, userId: string) => Promise<void>
+/** The writes that complete a registration, beside its move to `completed`. */
+type Completion = (db: Db, registration: InMemoryRegistration) => Promise<AlongsideWrites[]>
 
 /**
- * Step 2 (identity_created → completed): the database writes and the state change commit in ONE
- * transaction, so they happen exactly once however often this runs. The user id is the `sub` the
- * create call returned: the IdP is not asked again whether the user exists (Cognito's index lags
- * behind creation; that lag is what FLIP's 404 was).
+ * Step 2 (identity_created → completed): the database writes, the state change (with the create
+ * step's, when it is still unwritten) and the end of the lease are ONE statement, so they happen
+ * exactly once however often this runs, and a registration completes with one commit. The user
+ * id is the `sub` the create call returned: the IdP is not asked again whether the user exists
+ * (Cognito's index lags behind creation; that lag is what FLIP's 404 was).
  * ↩ undone by compensation (grants, profile, audit "Deleted user").
  */
 const completeWith =
-  (writes: Writes, done: string) =>
-  async (ctx: StepContext, registration: Registration): Promise<StepResult> => {
-    const userId = registration.userId!
+  (completion: Completion, done: string) =>
+  async (ctx: StepContext, registration: InMemoryRegistration): Promise<StepResult> => {
+    const registrations = createRegistrationsRepository(ctx.deps.db)
     const attempts = registration.attempts + 1
     try {
-      const completed = await ctx.deps.db.transaction(async (tx) => {
-        await writes(tx, registration, userId)
-        return createRegistrationsRepository(tx).transition(registration, {
+      const writes = await completion(ctx.deps.db, registration)
+      const completed = await registrations.transition(
+        registration,
+        {
           from: 'identity_created',
           to: 'completed',
           actor: ctx.actor,
           reason: done,
           patch: { attempts, errorCode: null, errorDetail: null },
-        })
-      })
+        },
+        { alongside: (db, moved) => writes.flatMap((write) => write(db, moved)), releaseLease: true },
+      )
       return continueWith(completed)
     } catch (error) {
-      const registrations = createRegistrationsRepository(ctx.deps.db)
       const reason = describeFailure(error)
       if (isTransientFailure(error)) {
         return waitWith(
@@ -48,6 +51,8 @@ const completeWith =
           }),
         )
       }
+      // A role removed by hand since it was cached: the next request is told it is invalid.
+      if (isForeignKeyViolation(error)) forgetKnownRoles()
       // Point of no return for this registration: the user will be removed again.
       ctx.deps.log.error({ err: error, registrationId: registration.id }, `${done} failed definitively`)
       return continueWith(
@@ -62,21 +67,15 @@ const completeWith =
     }
   }
 
-const profileAndAudit: Writes = async (tx, registration, userId) => {
-  await createProfilesRepository(tx).upsert({
-    userId,
-    name: registration.name,
-    organisation: registration.organisation,
-  })
-  await createAuditRepository(tx).record('Registered user', userId, registration.requestedBy)
-}
-
 /** The step function's step 2: profile, role grants, both audit rows and `completed`. */
-export const grantAccess = completeWith(async (tx, registration, userId) => {
-  const grants = await resolveRoleGrants(tx, registration.roleIds, registration.trustId)
-  await profileAndAudit(tx, registration, userId)
-  await writeRoleGrants(tx, userId, grants, registration.requestedBy)
+export const grantAccess = completeWith(async (db, registration) => {
+  // Checked again: a trust may have gone since the request (role ids are reference data, cached).
+  const grants = await resolveRoleGrants(db, registration.roleIds, registration.trustId)
+  return [profileAndAudit(['Registered user', 'Updated user roles']), roleGrants(grants)]
 }, 'roles granted')
 
 /** Phase 1's step 2 (FLIP `register_user`): profile, the audit row "Registered user", no grants. */
-export const recordProfile = completeWith(profileAndAudit, 'profile recorded')
+export const recordProfile = completeWith(
+  async () => [profileAndAudit(['Registered user'])],
+  'profile recorded',
+)
