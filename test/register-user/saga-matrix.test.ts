@@ -131,14 +131,6 @@ const stepFunction: Row[] = [
   { step: 'create identity', failure: 'Ambiguous', persistence: 'lasting', answer: accepted('pending', 0), settled: completed },
   // The retry meets AlreadyExists for the user the timed-out call made, and adopts it.
   { step: 'create identity', failure: 'Ambiguous, took effect', persistence: 'once', answer: created, settled: completed },
-  { step: 'create identity', failure: '08006', persistence: 'once', answer: created, settled: completed },
-  { step: 'create identity', failure: '08006', persistence: 'lasting', answer: accepted('pending', 0), settled: completed },
-  { step: 'create identity', failure: '40001', persistence: 'once', answer: created, settled: completed },
-  { step: 'create identity', failure: '40001', persistence: 'lasting', answer: accepted('pending', 0), settled: completed },
-  { step: 'create identity', failure: '40P01', persistence: 'once', answer: created, settled: completed },
-  { step: 'create identity', failure: '40P01', persistence: 'lasting', answer: accepted('pending', 0), settled: completed },
-  { step: 'create identity', failure: 'XX000', persistence: 'once', answer: refused(500, 'Failed to register user', 'user.register_failed'), settled: failed,
-    specMismatch: 'today a definitive database error noting the attempt answers 500 "Internal server error" (internal.unexpected) and leaves the registration pending with no job queued, so the full sweep completes it later: the caller is told it failed, then the user is registered' },
   // The IdP user exists but its record failed: the retry adopts it (created after we began, no grants).
   { step: 'create identity', failure: '08006 after the call', persistence: 'once', answer: created, settled: completed },
   { step: 'create identity', failure: '08006 after the call', persistence: 'lasting', answer: accepted('pending', 1), settled: completed },
@@ -146,8 +138,7 @@ const stepFunction: Row[] = [
   { step: 'create identity', failure: '40001 after the call', persistence: 'lasting', answer: accepted('pending', 1), settled: completed },
   { step: 'create identity', failure: '40P01 after the call', persistence: 'once', answer: created, settled: completed },
   { step: 'create identity', failure: '40P01 after the call', persistence: 'lasting', answer: accepted('pending', 1), settled: completed },
-  { step: 'create identity', failure: 'XX000 after the call', persistence: 'once', answer: rolledBackAnswer, settled: rolledBack(1),
-    specMismatch: 'today the failed write is caught as if the IdP had failed: the registration becomes failed ("Failed to register user", no user_id) and the IdP user it created is left behind, an orphan nothing will remove' },
+  { step: 'create identity', failure: 'XX000 after the call', persistence: 'once', answer: rolledBackAnswer, settled: rolledBack(1) },
 
   // ── grant access (identity_created → completed): one transaction, no IdP call ──────────────
   // Whatever the IdP would answer, the step never asks it: the user id is the create call's `sub`.
@@ -253,17 +244,9 @@ const phaseOne: Row[] = [
   { step: 'create identity', failure: 'Ambiguous, took effect', persistence: 'once', answer: phaseOneCreated, settled: profiled },
   { step: 'create identity', failure: 'ProviderError', persistence: 'once', answer: refused(500, 'Failed to create user', 'user.create_failed'), settled: failed },
   { step: 'create identity', failure: 'exception', persistence: 'once', answer: refused(500, 'Internal server error', 'internal.unexpected'), settled: failed },
-  { step: 'create identity', failure: '08006', persistence: 'once', answer: phaseOneCreated, settled: profiled },
-  { step: 'create identity', failure: '08006', persistence: 'lasting', answer: stillWorking('pending', 0, 'database.unavailable', DB_UNAVAILABLE), settled: profiled,
-    specMismatch: 'today the answer names the identity provider (idp.unavailable, "The identity provider is unavailable…") for a database that failed before any IdP call: the record carries no error code, and phase 1 defaults to the IdP' },
-  { step: 'create identity', failure: '40001', persistence: 'once', answer: phaseOneCreated, settled: profiled },
-  { step: 'create identity', failure: '40P01', persistence: 'once', answer: phaseOneCreated, settled: profiled },
-  { step: 'create identity', failure: 'XX000', persistence: 'once', answer: refused(500, 'Internal server error', 'internal.unexpected'), settled: failed,
-    specMismatch: 'as in the step function: the record stays pending with no job queued, so the full sweep creates the user after the caller was told 500' },
   { step: 'create identity', failure: '08006 after the call', persistence: 'once', answer: phaseOneCreated, settled: profiled },
   { step: 'create identity', failure: '08006 after the call', persistence: 'lasting', answer: stillWorking('pending', 1, 'database.unavailable', DB_UNAVAILABLE), settled: profiled },
-  { step: 'create identity', failure: 'XX000 after the call', persistence: 'once', answer: phaseOneRolledBack, settled: phaseOneRolledBackSettled(1),
-    specMismatch: 'as in the step function: the record becomes failed and the IdP user it created is left behind, an orphan' },
+  { step: 'create identity', failure: 'XX000 after the call', persistence: 'once', answer: phaseOneRolledBack, settled: phaseOneRolledBackSettled(1) },
   { step: 'record profile', failure: 'Unavailable', persistence: 'always', answer: phaseOneCreated, settled: profiled },
   { step: 'record profile', failure: 'NotFound', persistence: 'always', answer: phaseOneCreated, settled: profiled },
   { step: 'record profile', failure: '08006', persistence: 'once', answer: phaseOneCreated, settled: profiled },
@@ -335,8 +318,7 @@ const deletes: Row[] = [
   { step: 'look up', failure: 'Unavailable', persistence: 'once', answer: untouched(503, IDP_UNAVAILABLE, 'idp.unavailable'), settled: intact },
   { step: 'look up', failure: 'Ambiguous', persistence: 'once', answer: untouched(503, IDP_AMBIGUOUS, 'idp.ambiguous'), settled: intact },
   { step: 'look up', failure: 'ProviderError', persistence: 'once', answer: untouched(500, 'the IdP said ProviderError', 'idp.failed'), settled: intact },
-  { step: 'look up', failure: 'exception', persistence: 'once', answer: untouched(500, 'Internal server error', 'internal.unexpected'), settled: intact,
-    specMismatch: 'today the lookup passes any error to the bridge with the provider-message override, so an unexpected exception answers 500 idp.failed with its own message as the detail ("DB failure"): SPEC §3, a 500 never echoes an internal exception' },
+  { step: 'look up', failure: 'exception', persistence: 'once', answer: untouched(500, 'Internal server error', 'internal.unexpected'), settled: intact },
   // The transaction fails as a whole: nothing written, the caller may simply try again.
   { step: 'database side', failure: '08006', persistence: 'once', answer: untouched(503, DB_DOWN, 'database.unavailable'), settled: intact },
   { step: 'database side', failure: '40001', persistence: 'once', answer: untouched(503, DB_DOWN, 'database.unavailable'), settled: intact },
@@ -359,8 +341,7 @@ const deletes: Row[] = [
   { step: 'IdP delete', failure: '08006 after the call', persistence: 'lasting', answer: acceptedDeletion(0), settled: deletion('deleted', 4) },
   { step: 'IdP delete', failure: '40001 after the call', persistence: 'once', answer: deletedInline, settled: deletion('deleted', 2) },
   { step: 'IdP delete', failure: '40P01 after the call', persistence: 'once', answer: deletedInline, settled: deletion('deleted', 2) },
-  { step: 'IdP delete', failure: 'XX000 after the call', persistence: 'once', answer: acceptedDeletion(0), settled: deletion('deleted', 2),
-    specMismatch: 'today a definitive database error recording the done delete answers 500 "Internal server error" and queues no job (the full sweep finishes it later): the caller is told it failed, though the user is gone' },
+  { step: 'IdP delete', failure: 'XX000 after the call', persistence: 'once', answer: acceptedDeletion(0), settled: deletion('deleted', 2) },
 ]
 
 describe.each(databaseTargets())('the durable sagas as a matrix on $kind', (target) => {

@@ -165,7 +165,8 @@ export const useSagaMatrix = (database: () => Database, s: ScriptedApp) => {
             times,
             afterForwarding: failure === 'Ambiguous, took effect',
           })
-        // Before the call: the attempt noted before it. After: the move recording its user.
+        // Before the call: an attempt noted before it (the background's; the request's first
+        // attempt is recorded with the insert). After: the move recording its user.
         return injectRowFault(
           database(),
           'registration_event',

@@ -35,8 +35,10 @@ const identityOf = async (deps: DeleteUserDeps, userId: string): Promise<Identit
     return await deps.idp.getUserById(userId)
   } catch (error) {
     if (isIdentityError(error, 'NotFound')) return null
-    // The provider's own message is client-safe by the port's contract (FLIP passes it through).
-    throw toAppError(error, { otherwise: { code: 'idp.failed', detail: (cause) => cause.message } })
+    // The provider's own message is client-safe by the port's contract (FLIP passes it through);
+    // anything that is not the provider's keeps the bridge's generic row, never its own text.
+    const providerSaid = { code: 'idp.failed', detail: (cause: Error) => cause.message } as const
+    throw toAppError(error, { AlreadyExists: providerSaid, ProviderError: providerSaid })
   }
 }
 

@@ -2,10 +2,11 @@ import { isIdentityError } from '../../../identity/identity-errors.js'
 import {
   createRegistrationsRepository,
   type Registration,
+  StaleRegistrationError,
 } from '../../../repositories/registrations-repository.js'
 import { isTransientFailure } from '../classify-failure.js'
 import { countFailedAttempt } from '../retry-budget.js'
-import { continueWith, type StepContext, type StepResult } from '../saga-context.js'
+import { continueWith, type StepContext, type StepResult, waitWith } from '../saga-context.js'
 
 /** FLIP's detail for an IdP delete that failed after the grants were revoked. */
 export const IDENTITY_DELETE_FAILED =
@@ -41,13 +42,26 @@ export const deleteIdentityUser = async (ctx: StepContext, record: Registration)
       }),
     )
   }
-  return continueWith(
-    await registrations.transition(record, {
-      from: 'deleting',
-      to: 'deleted',
-      actor: ctx.actor,
-      reason: 'identity-provider user deleted',
-      patch: { errorCode: null, errorDetail: null },
-    }),
-  )
+  try {
+    return continueWith(
+      await registrations.transition(record, {
+        from: 'deleting',
+        to: 'deleted',
+        actor: ctx.actor,
+        reason: 'identity-provider user deleted',
+        patch: { errorCode: null, errorDetail: null },
+      }),
+    )
+  } catch (error) {
+    // A transient failure is the saga's to retry inline; a stale record, the saga's to re-read.
+    if (isTransientFailure(error) || error instanceof StaleRegistrationError) throw error
+    // The IdP user is gone and only recording it failed: the next attempt's NotFound finishes
+    // the record, so it waits for the background rather than telling the caller the delete
+    // failed.
+    ctx.deps.log.error(
+      { err: error, registrationId: record.id },
+      'recording the done identity-provider delete failed',
+    )
+    return waitWith(record)
+  }
 }
