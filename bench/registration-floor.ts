@@ -11,137 +11,115 @@ const TRUST_ADMIN_ROLE_ID = '8a3d6f14-9b52-4e07-a6c8-1d4f7b2e9053'
 /** The pool size `openPostgres` gives the service (src/db/open-postgres.ts): the floor gets the same. */
 export const SERVICE_POOL_SIZE = 10
 
-const WORKABLE = ['pending', 'identity_created', 'compensating']
-
-const event = (
-  client: pg.Pool | pg.PoolClient,
-  id: string,
-  from: string | null,
-  to: string,
-  reason: string,
-) =>
-  client.query(
-    'INSERT INTO registration_event (registration_id, from_state, to_state, actor, reason) VALUES ($1, $2, $3, $4, $5)',
-    [id, from, to, 'bench', reason],
-  )
-
-const inTransaction = async (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<void>) => {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    await fn(client)
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK')
-    throw error
-  } finally {
-    client.release()
-  }
-}
+const REGISTRATION_COLUMNS = `id, kind, email, email_normalised, name, organisation, role_ids, trust_id, state,
+  user_id, username, requested_by, idempotency_key, request_hash, attempts, compensation_attempts,
+  create_attempted_at, database_compensated_at, error_code, error_detail, failure_detail, lease_owner,
+  lease_until, created_at, updated_at`
 
 /**
- * The 24 statements (BEGIN and COMMIT included) one successful `POST /api/step/users` issues with the `local` identity
- * provider, in order, as the service's repositories write them (traced from the built service:
- * src/http/require-permissions.ts, src/features/register-user/, src/repositories/). Statements
- * outside a transaction each take a pooled connection, as drizzle does on a pool.
+ * The 6 statements one successful `POST /api/step/users` issues with the `local` identity
+ * provider (3 of them commit), in order, as the service writes them (traced from the built
+ * service with test/support/statement-log.ts: src/http/require-permissions.ts,
+ * src/features/register-user/, src/repositories/registrations-repository.ts and
+ * registration-completion-writes.ts). Role ids are cached by the service, so no roles query.
+ * Each takes a pooled connection, as drizzle does on a pool.
  */
-export const registerThroughSql = async (pool: pg.Pool, callerId: string, email: string): Promise<void> => {
+export const registerThroughSql = async (
+  pool: pg.Pool,
+  caller: { id: string; emailNormalised: string },
+  email: string,
+): Promise<void> => {
   const emailNormalised = email.toLowerCase()
-  // 1. permission check (preHandler)
+  // 1. the caller's account (token verification: enabled, MFA)
+  await pool.query(
+    `SELECT id, email, email_normalised, enabled, mfa_enabled, created_at FROM local_identity
+      WHERE email_normalised = $1`,
+    [caller.emailNormalised],
+  )
+  // 2. permission check (preHandler)
   await pool.query(
     `SELECT DISTINCT p.permission_name FROM user_role ur
        JOIN role_permission rp ON rp.role_id = ur.role_id
        JOIN permission p ON p.id = rp.permission_id
       WHERE ur.user_id = $1 AND ur.trust_id IS NULL`,
-    [callerId],
+    [caller.id],
   )
-  // 2. roles validated before anything is written
-  await pool.query('SELECT id FROM roles WHERE id IN ($1)', [RESEARCHER_ROLE_ID])
-  // 3–6. the intent, pending, with its first event
-  let id = ''
+  // 3. the intent, pending, with its lease, its first create attempt and its first event (commit 1)
   const requestHash = createHash('sha256').update(email).digest('hex')
-  await inTransaction(pool, async (tx) => {
-    const inserted = await tx.query(
-      `INSERT INTO registration (email, email_normalised, name, organisation, role_ids, trust_id, state,
-         requested_by, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, $4, $5, NULL, 'pending', $6, NULL, $7) RETURNING *`,
-      [
-        email,
-        emailNormalised,
-        'Bench User',
-        'Bench Org',
-        JSON.stringify([RESEARCHER_ROLE_ID]),
-        callerId,
-        requestHash,
-      ],
-    )
-    id = inserted.rows[0].id
-    await event(tx, id, null, 'pending', 'registration requested')
-  })
-  // 7. claim the lease
-  const owner = `${callerId}:${randomUUID()}`
-  await pool.query(
-    `UPDATE registration SET lease_owner = $1, lease_until = now() + make_interval(secs => $2)
-      WHERE id = $3 AND state IN ($4, $5, $6) AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $1)
-      RETURNING *`,
-    [owner, 60, id, ...WORKABLE],
+  const owner = `${caller.id}:${randomUUID()}`
+  const inserted = await pool.query(
+    `WITH inserted AS (
+       INSERT INTO registration (kind, email, email_normalised, name, organisation, role_ids, trust_id,
+         state, requested_by, idempotency_key, request_hash, create_attempted_at, lease_owner, lease_until)
+       VALUES ('register', $1, $2, $3, $4, $5, NULL, 'pending', $6, NULL, $7, now(), $8,
+         now() + make_interval(secs => 60))
+       RETURNING ${REGISTRATION_COLUMNS}),
+     logged AS (
+       INSERT INTO registration_event (registration_id, from_state, to_state, actor, reason)
+       SELECT id, NULL, 'pending', 'bench', 'registration requested' FROM inserted)
+     SELECT ${REGISTRATION_COLUMNS} FROM inserted`,
+    [
+      email,
+      emailNormalised,
+      'Bench User',
+      'Bench Org',
+      JSON.stringify([RESEARCHER_ROLE_ID]),
+      caller.id,
+      requestHash,
+      owner,
+    ],
   )
-  // 8–9. note the create attempt
-  await pool.query(
-    `UPDATE registration SET state = 'pending', create_attempted_at = now(), updated_at = now()
-      WHERE id = $1 AND state = 'pending' RETURNING *`,
-    [id],
-  )
-  await event(pool, id, 'pending', 'pending', 'creating the identity-provider user')
-  // 10. the local identity provider's create
+  const id = inserted.rows[0].id
+  // 4. the local identity provider's create (commit 2)
   const userId = randomUUID()
   await pool.query(
-    'INSERT INTO local_identity (id, email, email_normalised, created_at) VALUES ($1, $2, $3, now()) RETURNING *',
+    `INSERT INTO local_identity (id, email, email_normalised, created_at) VALUES ($1, $2, $3, now())
+     RETURNING id, email, email_normalised, enabled, mfa_enabled, created_at`,
     [userId, email, emailNormalised],
   )
-  // 11–12. pending → identity_created
+  // 5. pending → identity_created → completed, profile, both audit rows, the grants and the
+  //    lease's end: one statement (commit 3)
   await pool.query(
-    `UPDATE registration SET state = 'identity_created', user_id = $1, username = $2, attempts = 1,
-       error_code = NULL, error_detail = NULL, updated_at = now()
-      WHERE id = $3 AND state = 'pending' RETURNING *`,
-    [userId, email, id],
+    `WITH moved AS (
+       UPDATE registration SET state = 'completed', user_id = $1, username = $2, attempts = 2,
+         error_code = NULL, error_detail = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = $3 AND state = 'pending'
+       RETURNING ${REGISTRATION_COLUMNS}),
+     logged AS (
+       INSERT INTO registration_event (registration_id, from_state, to_state, actor, reason)
+       SELECT m.id, e.from_state, e.to_state, 'bench', e.reason
+       FROM moved AS m CROSS JOIN (VALUES (1, 'pending', 'identity_created', 'identity-provider user created'),
+         (2, 'identity_created', 'completed', 'roles granted')) AS e(ord, from_state, to_state, reason)
+       ORDER BY e.ord),
+     profiled AS (
+       INSERT INTO user_profile (user_id, name, organisation)
+       SELECT user_id, name, organisation FROM moved
+       ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, organisation = excluded.organisation, updated_at = now()),
+     audited AS (
+       INSERT INTO users_audit (action, user_id, modified_by_user_id)
+       SELECT a.action, m.user_id, m.requested_by
+       FROM moved AS m CROSS JOIN (VALUES (1, 'Registered user'), (2, 'Updated user roles')) AS a(ord, action)
+       ORDER BY a.ord),
+     ungranted AS (
+       DELETE FROM user_role AS ur USING moved AS m
+        WHERE ur.user_id = m.user_id
+          AND ((ur.trust_id IS NULL AND ur.role_id::text NOT IN (SELECT jsonb_array_elements_text($4::jsonb)))
+            OR (ur.role_id = $5::uuid AND ur.trust_id IS NOT NULL))),
+     granted AS (
+       INSERT INTO user_role (user_id, role_id, trust_id)
+       SELECT m.user_id, g.role_id::uuid, NULL::uuid
+       FROM moved AS m CROSS JOIN jsonb_array_elements_text($4::jsonb) AS g(role_id)
+       ON CONFLICT DO NOTHING)
+     SELECT ${REGISTRATION_COLUMNS} FROM moved`,
+    [userId, email, id, JSON.stringify([RESEARCHER_ROLE_ID]), TRUST_ADMIN_ROLE_ID],
   )
-  await event(pool, id, 'pending', 'identity_created', 'identity-provider user created')
-  // 13–23. the grant: one transaction
-  await inTransaction(pool, async (tx) => {
-    await tx.query('SELECT id FROM roles WHERE id IN ($1)', [RESEARCHER_ROLE_ID])
-    await tx.query(
-      `INSERT INTO user_profile (user_id, name, organisation) VALUES ($1, $2, $3)
-       ON CONFLICT (user_id) DO UPDATE SET name = $2, organisation = $3, updated_at = now()`,
-      [userId, 'Bench User', 'Bench Org'],
-    )
-    await tx.query('INSERT INTO users_audit (action, user_id, modified_by_user_id) VALUES ($1, $2, $3)', [
-      'Registered user',
-      userId,
-      callerId,
-    ])
-    await tx.query('DELETE FROM user_role WHERE user_id = $1 AND trust_id IS NULL', [userId])
-    await tx.query('INSERT INTO user_role (user_id, role_id) VALUES ($1, $2)', [userId, RESEARCHER_ROLE_ID])
-    await tx.query('DELETE FROM user_role WHERE user_id = $1 AND role_id = $2 AND trust_id IS NOT NULL', [
-      userId,
-      TRUST_ADMIN_ROLE_ID,
-    ])
-    await tx.query('INSERT INTO users_audit (action, user_id, modified_by_user_id) VALUES ($1, $2, $3)', [
-      'Updated user roles',
-      userId,
-      callerId,
-    ])
-    await tx.query(
-      `UPDATE registration SET state = 'completed', attempts = 2, error_code = NULL, error_detail = NULL,
-         updated_at = now() WHERE id = $1 AND state = 'identity_created' RETURNING *`,
-      [id],
-    )
-    await event(tx, id, 'identity_created', 'completed', 'roles granted')
-  })
-  // 24. release the lease
+  // 6. the lease's report: the events this request wrote, read back for the transition log
   await pool.query(
-    'UPDATE registration SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2',
-    [id, owner],
+    `SELECT e.id, e.registration_id, e.at, e.from_state, e.to_state, e.actor, e.reason, g.kind, g.attempts,
+            g.compensation_attempts
+       FROM registration_event e JOIN registration g ON g.id = e.registration_id
+      WHERE e.registration_id = $1 AND e.at >= now() - interval '1 minute' ORDER BY e.id`,
+    [id],
   )
 }
 
@@ -172,8 +150,15 @@ export const runFloor = async (
   const pool = new pg.Pool({ connectionString: databaseUrl, max: SERVICE_POOL_SIZE })
   try {
     // A caller who holds Admin, so the permission query reads what it reads in the service.
-    const callerId = randomUUID()
-    await pool.query('INSERT INTO user_role (user_id, role_id) VALUES ($1, $2)', [callerId, ADMIN_ROLE_ID])
+    const caller = {
+      id: randomUUID(),
+      emailNormalised: `floor-caller-${options.runId}-${options.connections}@bench.example.org`,
+    }
+    await pool.query('INSERT INTO user_role (user_id, role_id) VALUES ($1, $2)', [caller.id, ADMIN_ROLE_ID])
+    await pool.query('INSERT INTO local_identity (id, email, email_normalised) VALUES ($1, $2, $2)', [
+      caller.id,
+      caller.emailNormalised,
+    ])
     const latencies: number[] = []
     let started = 0
     let errors = 0
@@ -190,7 +175,7 @@ export const runFloor = async (
         try {
           await registerThroughSql(
             pool,
-            callerId,
+            caller,
             `floor-${options.runId}-${options.connections}-${n}@bench.example.org`,
           )
           latencies.push(performance.now() - t0)
