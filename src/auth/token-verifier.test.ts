@@ -131,6 +131,62 @@ const startJwksServer = async (initial: JSONWebKeySet): Promise<JwksServer> => {
   }
 }
 
+describe('a token whose signature was checked', () => {
+  let key: SigningKey
+  beforeAll(async () => {
+    key = await makeKey('cached-key')
+  })
+
+  /** A verifier on a clock the test moves, over the key set, counting the signature checks. */
+  const countingVerifier = () => {
+    const clock = { at: NOW.getTime() }
+    const source = localKeySource(key.jwks)
+    const counted = { checks: 0 }
+    const verifier = createTokenVerifier({
+      keys: (...args) => {
+        counted.checks += 1
+        return source(...args)
+      },
+      rules: localTokenRules(LOCAL_ISSUER),
+      clock: { now: () => new Date(clock.at) },
+      log: silentLog,
+      keySource: 'test keys',
+    })
+    return { verifier, clock, counted }
+  }
+
+  it('is trusted again without a check for up to a minute, then checked again', async () => {
+    const { verifier, clock, counted } = countingVerifier()
+    const token = await sign(key, localClaims())
+    for (let i = 0; i < 3; i++) await verifier.verify(token)
+    expect(counted.checks).toBe(1)
+    clock.at += 59_000
+    await verifier.verify(token)
+    expect(counted.checks).toBe(1)
+    clock.at += 2_000
+    await verifier.verify(token)
+    expect(counted.checks).toBe(2)
+  })
+
+  it('is never trusted past its expiry: it is checked again and refused as expired', async () => {
+    const { verifier, clock, counted } = countingVerifier()
+    const token = await sign(key, localClaims({ exp: nowSeconds + 30 }))
+    await verifier.verify(token)
+    clock.at += 31_000
+    const error = await rejectionOf(verifier, token)
+    expect(error.detail).toBe('Token has expired')
+    expect(counted.checks).toBe(2)
+  })
+
+  it('is not remembered when it was refused: a bad token is checked every time', async () => {
+    const { verifier, counted } = countingVerifier()
+    const token = await sign(key, localClaims({ iss: 'https://evil.example.org' }))
+    await rejectionOf(verifier, token)
+    await rejectionOf(verifier, token)
+    expect(counted.checks).toBe(2)
+  })
+})
+
 describe('token verification with local keys', () => {
   let key: SigningKey
   let otherKey: SigningKey
