@@ -1,10 +1,39 @@
-import { and, asc, eq, gt } from 'drizzle-orm'
+import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db } from '../db/database.js'
+import { preparedOnce } from '../db/prepared-statements.js'
 import { localIdentity } from '../db/schema/index.js'
 
 export type LocalIdentityRow = typeof localIdentity.$inferSelect
 
 export const LOCAL_IDENTITY_EMAIL_CONSTRAINT = 'uq_local_identity_email'
+
+// The token's account (every request) and the IdP's create and read (every registration).
+const insertIdentity = preparedOnce((db) =>
+  db
+    .insert(localIdentity)
+    .values({
+      id: sql.placeholder('id'),
+      email: sql.placeholder('email'),
+      emailNormalised: sql.placeholder('emailNormalised'),
+      createdAt: sql.placeholder('createdAt'),
+    })
+    .returning()
+    .prepare('flip_users_local_identity_insert'),
+)
+const identityById = preparedOnce((db) =>
+  db
+    .select()
+    .from(localIdentity)
+    .where(eq(localIdentity.id, sql.placeholder('id')))
+    .prepare('flip_users_local_identity_by_id'),
+)
+const identityByEmail = preparedOnce((db) =>
+  db
+    .select()
+    .from(localIdentity)
+    .where(eq(localIdentity.emailNormalised, sql.placeholder('emailNormalised')))
+    .prepare('flip_users_local_identity_by_email'),
+)
 
 /** The `local` identity provider's directory. */
 export const createLocalIdentitiesRepository = (db: Db) => ({
@@ -15,20 +44,17 @@ export const createLocalIdentitiesRepository = (db: Db) => ({
     emailNormalised: string
     createdAt: Date
   }): Promise<LocalIdentityRow> {
-    const [inserted] = await db.insert(localIdentity).values(row).returning()
+    const [inserted] = await insertIdentity(db).execute(row)
     return inserted!
   },
 
   async findById(id: string): Promise<LocalIdentityRow | undefined> {
-    const [row] = await db.select().from(localIdentity).where(eq(localIdentity.id, id))
+    const [row] = await identityById(db).execute({ id })
     return row
   },
 
   async findByEmail(emailNormalised: string): Promise<LocalIdentityRow | undefined> {
-    const [row] = await db
-      .select()
-      .from(localIdentity)
-      .where(eq(localIdentity.emailNormalised, emailNormalised))
+    const [row] = await identityByEmail(db).execute({ emailNormalised })
     return row
   },
 
