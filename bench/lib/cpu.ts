@@ -16,7 +16,7 @@ export const processCpuMs = async (pid: number): Promise<number | undefined> => 
 }
 
 /** CPU ms of every process named `postgres` (server and backends), by pid. */
-const postgresCpuByPid = async (): Promise<Map<number, number>> => {
+export const postgresCpuByPid = async (): Promise<Map<number, number>> => {
   const byPid = new Map<number, number>()
   let entries: string[] = []
   try {
