@@ -1,5 +1,10 @@
-import { registrationStates } from '../domain/registration-state.js'
-import { type CommandGroup, defineCommand, type Options } from './command-table.js'
+import {
+  registrationsListOptions,
+  tokenOptions,
+  usersImportOptions,
+  usersRegisterOptions,
+} from './command-options.js'
+import { type CommandGroup, defineCommand } from './command-table.js'
 
 /**
  * THE table of flip-users commands: the parser reads their options from it, `--help` prints it,
@@ -28,16 +33,6 @@ export const migrateCommand = defineCommand({
   load: async () => (await import('./commands/migrate.js')).runMigrate,
 })
 
-export const tokenOptions = {
-  email: { type: 'string', value: 'EMAIL', required: true, description: 'whose token to mint' },
-  ttl: {
-    type: 'string',
-    value: 'TTL',
-    default: '1h',
-    description: 'how long it is valid: 30m, 1h, 2d or a number of seconds',
-  },
-} as const satisfies Options
-
 export const tokenCommand = defineCommand({
   name: 'token',
   summary: 'Print an access token for an existing, enabled local identity (AUTH_BACKEND=local only).',
@@ -46,12 +41,6 @@ export const tokenCommand = defineCommand({
     'Exit codes: 66 no such identity, 77 the account is disabled, 75 an embedded data directory is in use.',
   load: async () => (await import('./commands/token.js')).runToken,
 })
-
-export const registrationsListOptions = {
-  state: { type: 'string', value: 'STATE', description: `only this state: ${registrationStates.join(', ')}` },
-  limit: { type: 'string', value: 'N', default: '100', description: 'at most N registrations' },
-  json: { type: 'boolean', description: 'print JSON instead of a table' },
-} as const satisfies Options
 
 export const registrationsGroup: CommandGroup = {
   name: 'registrations',
@@ -86,23 +75,6 @@ export const registrationsGroup: CommandGroup = {
     }),
   ],
 }
-
-export const usersImportOptions = {
-  out: {
-    type: 'string',
-    value: 'RESULTS.csv',
-    description: 'where to write a result per row (default FILE.results.csv)',
-  },
-  concurrency: { type: 'string', value: 'N', default: '16', description: 'rows registered at once' },
-} as const satisfies Options
-
-export const usersRegisterOptions = {
-  email: { type: 'string', value: 'EMAIL', required: true, description: 'the new user’s address' },
-  name: { type: 'string', value: 'NAME', required: true, description: 'full name' },
-  organisation: { type: 'string', value: 'ORG', required: true, description: 'organisation' },
-  role: { type: 'string', value: 'ROLE', multiple: true, required: true, description: 'role name or id' },
-  'trust-id': { type: 'string', value: 'ID', description: 'the trust a Trust Admin belongs to' },
-} as const satisfies Options
 
 export const usersGroup: CommandGroup = {
   name: 'users',

@@ -2,7 +2,8 @@ import { authorizeUrl, challengeOf, type HostedUi, logoutUrl, randomSecret, toke
 
 /** What `GET /console/config.json` tells the page about signing in. */
 export interface ConsoleConfig {
-  backend: 'local' | 'cognito' | 'keycloak'
+  /** The identity adapter's name (src/identity/identity-adapters.ts): `local`, `cognito`, … */
+  backend: string
   /** Present when COGNITO_DOMAIN is set: sign in through the Hosted UI. */
   hostedUi: HostedUi | null
 }

@@ -53,7 +53,7 @@ describe.each(databaseTargets())('background retries on $kind', (target) => {
       // Each round is what a sweep does (queue it), then waits for one more background attempt.
       let most = 0
       for (let round = 1; round <= 4; round++) {
-        await s.t.deps.jobs!.enqueueRegistration(id)
+        await s.t.deps.jobs.enqueueRegistration(id)
         for (let polls = 0; (await registrationById(database(), id)).attempts < start + round; polls++) {
           if (polls > 300) throw new Error(`no background attempt in round ${round}`)
           await new Promise((resolve) => setTimeout(resolve, 50))

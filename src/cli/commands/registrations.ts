@@ -14,7 +14,7 @@ import {
   type Registration,
 } from '../../repositories/registrations-repository.js'
 import { withCliContainer } from '../cli-container.js'
-import type { registrationsListOptions } from '../command-specs.js'
+import type { registrationsListOptions } from '../command-options.js'
 import { type NoOptions, type Run, UsageError } from '../command-table.js'
 import { exitCodes, type FailureKind } from '../exit-codes.js'
 import { CliFailure } from '../failures.js'

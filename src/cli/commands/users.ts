@@ -11,8 +11,8 @@ import { parseImportFile } from '../../features/bulk-import/parse-import-file.js
 import { startRegistrationWorkers } from '../../features/register-user/register-user.job.js'
 import { registerUser } from '../../features/register-user/register-user.js'
 import { createRolesRepository } from '../../repositories/roles-repository.js'
-import { withCliContainer } from '../cli-container.js'
-import type { usersImportOptions, usersRegisterOptions } from '../command-specs.js'
+import { withCliJobsContainer } from '../cli-container.js'
+import type { usersImportOptions, usersRegisterOptions } from '../command-options.js'
 import { type Run, UsageError } from '../command-table.js'
 import { exitCodeOf, exitCodes, signalExitCode } from '../exit-codes.js'
 import { CliFailure } from '../failures.js'
@@ -80,7 +80,7 @@ export const runImport: Run<typeof usersImportOptions> = async (values, [file]) 
     throw new UsageError(`--concurrency must be a whole number above 0, not "${values.concurrency}"`)
   const text = await readImportFile(file!)
   const out = values.out ?? file!.replace(/(\.csv)?$/i, '.results.csv')
-  return withCliContainer({ jobs: true, whileServing }, async (deps) => {
+  return withCliJobsContainer(whileServing, async (deps) => {
     // Check the whole file before touching anything, so a bad file creates nothing.
     const parsed = parseImportFile(text, await createRolesRepository(deps.db).list())
     if (!parsed.ok) {
@@ -91,7 +91,7 @@ export const runImport: Run<typeof usersImportOptions> = async (values, [file]) 
     }
     const caller = await bootstrapCaller(deps)
     // This process finishes in-flight rows itself, whether or not a server is running.
-    await startRegistrationWorkers(deps, deps.saga, deps.jobs!)
+    await startRegistrationWorkers(deps, deps.saga, deps.jobs)
     const progress = createImportProgress(process.stderr, parsed.rows.length)
     // Ctrl-C (or SIGTERM) stops at the next row boundary, so the container closes cleanly: an
     // embedded data directory's lock is released, not left to go stale. A second signal stops
@@ -107,7 +107,7 @@ export const runImport: Run<typeof usersImportOptions> = async (values, [file]) 
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
     try {
-      const outcome = await importFile({ ...deps, jobs: deps.jobs! }, text, caller, {
+      const outcome = await importFile(deps, text, caller, {
         concurrency,
         onProgress: (counts) => progress.update(counts),
         signal: interruption.signal,
@@ -141,7 +141,7 @@ export const runImport: Run<typeof usersImportOptions> = async (values, [file]) 
  * as an import row is (roles by name or id), then registered by the same use case.
  */
 export const runRegister: Run<typeof usersRegisterOptions> = async (values) =>
-  withCliContainer({ jobs: true, whileServing }, async (deps) => {
+  withCliJobsContainer(whileServing, async (deps) => {
     const checkRow = createRowChecker(await createRolesRepository(deps.db).list())
     const checked = checkRow({
       email: values.email,
@@ -156,12 +156,7 @@ export const runRegister: Run<typeof usersRegisterOptions> = async (values) =>
       return exitCodes.dataError
     }
     try {
-      const outcome = await registerUser(
-        { ...deps, jobs: deps.jobs! },
-        checked.input,
-        await bootstrapCaller(deps),
-        undefined,
-      )
+      const outcome = await registerUser(deps, checked.input, await bootstrapCaller(deps), undefined)
       process.stdout.write(`${JSON.stringify(outcome.body)}\n`)
       if (outcome.outcome === 'accepted') {
         process.stderr.write(
