@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { cliEnv, cliPath, spawnCli } from '../../test/support/built-cli.js'
+import { cliArgs, cliEnv, cliPath, spawnCli } from '../../test/support/built-cli.js'
 
 export { type CliExit, type CliProcess, cliPath, repoRoot, spawnCli } from '../../test/support/built-cli.js'
 
@@ -44,7 +44,7 @@ const stopper = (child: ChildProcess) => async () => {
 /** Starts `flip-users serve` on a free port and resolves once it prints "listening on …". */
 export const startServe = (env: Record<string, string>): Promise<ServeProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, 'serve'], {
+    const child = spawn(process.execPath, cliArgs(['serve']), {
       env: cliEnv({ PORT: '0', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -87,7 +87,7 @@ export const timeServeToReady = async (
 ): Promise<{ ms: number; serve: Pick<ServeProcess, 'pid' | 'stop' | 'url'> & { stderr(): string } }> => {
   const port = await freePort()
   const started = performance.now()
-  const child = spawn(process.execPath, [cliPath, 'serve'], {
+  const child = spawn(process.execPath, cliArgs(['serve']), {
     env: cliEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
     stdio: ['ignore', 'ignore', 'pipe'],
   })

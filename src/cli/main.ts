@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The flag (kept in step with `npm start` by test/guards/node-flags.test.ts): V8's young generation
+// grows to 2 × 16 MB by default and keeps it; 4 MB semi-spaces keep an embedded server under
+// 250 MB through a thousand registrations at the same registrations/s (docs/benchmarks.md §4).
 // First: on an unsupported Node.js, one line on stderr before anything else loads.
 import './warn-on-unsupported-node.js'
 import { readFileSync } from 'node:fs'

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
-import { cliEnv, cliPath, repoRoot, spawnCli } from '../support/built-cli.js'
+import { cliArgs, cliEnv, cliPath, repoRoot, spawnCli } from '../support/built-cli.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -31,7 +31,7 @@ export interface RunningServe {
 /** Starts `flip-users serve` on a free port and waits for its banner. */
 export const startServe = (env: Record<string, string>): Promise<RunningServe> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, 'serve'], {
+    const child = spawn(process.execPath, cliArgs(['serve']), {
       env: cliEnv({ PORT: '0', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     })

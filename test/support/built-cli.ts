@@ -15,6 +15,19 @@ const findRepoRoot = (from: string): string => {
 export const repoRoot = findRepoRoot(import.meta.dirname)
 export const cliPath = path.join(repoRoot, 'dist/cli/main.js')
 
+/**
+ * The Node flags the CLI's own first line gives (`#!/usr/bin/env -S node …`), so a test or a
+ * benchmark runs the CLI as the installed `flip-users` command runs, not as a bare `node`.
+ */
+export const cliNodeFlags: readonly string[] = (() => {
+  const shebang = readFileSync(path.join(repoRoot, 'src/cli/main.ts'), 'utf8').split('\n', 1)[0]!
+  const words = shebang.replace(/^#!\s*\/usr\/bin\/env\s+(-S\s+)?/, '').split(/\s+/)
+  return words.slice(words.indexOf('node') + 1).filter(Boolean)
+})()
+
+/** `process.execPath`'s arguments that run the built CLI with `args`, flags first. */
+export const cliArgs = (args: readonly string[]): string[] => [...cliNodeFlags, cliPath, ...args]
+
 const OURS = ['DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'AUTH_BACKEND', 'FLIP_ADMIN_EMAIL', 'LOG_LEVEL']
 
 // On a Node outside package.json's engines (this machine's Node 20) the CLI prints a warning line
@@ -49,7 +62,7 @@ export interface CliProcess {
 
 /** Starts the built CLI (`dist/cli/main.js`); the caller decides what its exit code means. */
 export const spawnCli = (args: string[], env: Record<string, string>): CliProcess => {
-  const child = spawn(process.execPath, [cliPath, ...args], {
+  const child = spawn(process.execPath, cliArgs(args), {
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
