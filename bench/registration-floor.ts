@@ -17,11 +17,12 @@ const REGISTRATION_COLUMNS = `id, kind, email, email_normalised, name, organisat
   lease_until, created_at, updated_at`
 
 /**
- * The 6 statements one successful `POST /api/step/users` issues with the `local` identity
+ * The 5 statements one successful `POST /api/step/users` issues with the `local` identity
  * provider (3 of them commit), in order, as the service writes them (traced from the built
  * service with test/support/statement-log.ts: src/http/require-permissions.ts,
  * src/features/register-user/, src/repositories/registrations-repository.ts and
- * registration-completion-writes.ts). Role ids are cached by the service, so no roles query.
+ * registration-completion-writes.ts). Role ids are cached by the service, so no roles query; the
+ * lease reports the transitions from what the writes returned, so no read of the events either.
  * Each takes a pooled connection, as drizzle does on a pool.
  */
 export const registerThroughSql = async (
@@ -112,14 +113,6 @@ export const registerThroughSql = async (
        ON CONFLICT DO NOTHING)
      SELECT ${REGISTRATION_COLUMNS} FROM moved`,
     [userId, email, id, JSON.stringify([RESEARCHER_ROLE_ID]), TRUST_ADMIN_ROLE_ID],
-  )
-  // 6. the lease's report: the events this request wrote, read back for the transition log
-  await pool.query(
-    `SELECT e.id, e.registration_id, e.at, e.from_state, e.to_state, e.actor, e.reason, g.kind, g.attempts,
-            g.compensation_attempts
-       FROM registration_event e JOIN registration g ON g.id = e.registration_id
-      WHERE e.registration_id = $1 AND e.at >= now() - interval '1 minute' ORDER BY e.id`,
-    [id],
   )
 }
 

@@ -268,7 +268,7 @@ export const registrationBench: BenchModule = {
               `THE FLOOR IS STALE: rows per registration differ (service ${JSON.stringify(service.rowsPerRegistration)}, floor ${JSON.stringify(floor.rowsPerRegistration)}); update bench/registration-floor.ts`,
             ]),
         `server RSS before the first run: ${fmt(mb(service.rssIdleKb))} MB`,
-        `floor: the 6 statements (3 commits) of one registration through pg, pool of ${SERVICE_POOL_SIZE} like the service's; service/floor = registrations/s over floor registrations/s`,
+        `floor: the 5 statements (3 commits) of one registration through pg, pool of ${SERVICE_POOL_SIZE} like the service's; service/floor = registrations/s over floor registrations/s`,
         'busy %: the whole machine (every core) during the run, load generator and PostgreSQL included; CPU ms/reg: CPU time per registration of the service (svc), the load generator (gen: autocannon; for the floor, the pg client), the local PostgreSQL (pg), and the rest of the machine (rest: kernel, anything else running — a large rest means the figures are not clean)',
       ],
     }

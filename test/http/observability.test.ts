@@ -10,6 +10,7 @@ import { buildApp } from '../../src/http/build-app.js'
 import { IdentityProviderError } from '../../src/identity/identity-errors.js'
 import { createPacedIdentityProvider } from '../../src/identity/paced-identity-provider.js'
 import { createMetrics } from '../../src/metrics/metrics.js'
+import { createRegistrationsRepository } from '../../src/repositories/registrations-repository.js'
 import { repoRoot } from '../support/built-cli.js'
 import { bearer, createAdmin, tokenFor, uniqueEmail } from '../support/factories.js'
 import {
@@ -234,6 +235,44 @@ const captureLog = (level: string) => {
 describe.each(databaseTargets())('request ids in background work on $kind', (target) => {
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
+
+    it("logs an inline registration's transitions exactly as its event log holds them, once each", async () => {
+      const { log, lines } = captureLog('info')
+      const container = await createContainer(testConfig(), log, {
+        database: { ...database(), close: async () => {} },
+        jobs: { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1, retryDelayMaxSeconds: 2 },
+      })
+      const app = await buildApp(container.deps)
+      try {
+        const admin = await createAdmin(container.deps)
+        const response = await app.inject({
+          method: 'POST',
+          url: '/api/step/users',
+          headers: { ...bearer(await tokenFor(container.deps, admin)), 'x-request-id': 'inline-1' },
+          payload: {
+            email: uniqueEmail('inline'),
+            name: 'N',
+            organisation: 'O',
+            roles: [RESEARCHER_ROLE_ID],
+          },
+        })
+        expect(response.statusCode).toBe(201)
+        const registrationId = response.json().registration_id as string
+        const events = await createRegistrationsRepository(container.deps.db).events(registrationId)
+        const logged = lines.filter(
+          (l) => l.registrationId === registrationId && l.msg === 'registration transition',
+        )
+        // Reported from what the writes returned, not read back: the same lines, in order.
+        expect(logged.map(({ from, to, actor, reason }) => ({ from, to, actor, reason }))).toEqual(
+          events.map((e) => ({ from: e.fromState, to: e.toState, actor: e.actor, reason: e.reason })),
+        )
+        expect(logged.map((l) => l.to)).toEqual(['pending', 'identity_created', 'completed'])
+        expect(logged.every((l) => l.requestId === 'inline-1' && l.attempt === 2)).toBe(true)
+      } finally {
+        await app.close()
+        await container.close()
+      }
+    })
 
     it('carries the request id of the POST into the log lines of the job that finishes it', async () => {
       const { log, lines } = captureLog('info')

@@ -5,17 +5,19 @@ import { useScriptedTestApp } from '../support/scripted-test-app.js'
 import { recordStatements } from '../support/statement-log.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 
-// Issue 14's budget for one successful registration with the `local` provider, end to end and
-// permission check included: the intent, the IdP's own write, and one transaction for the rest.
+// One successful registration with the `local` provider, end to end and permission check
+// included: the intent, the IdP's own write, and one statement for the rest. Issue 14 allowed 8
+// round trips; the 5 reached (the caller's account, its permissions, the intent, the IdP's write,
+// the completion) are held here, so a later change cannot add one back without saying so.
 const MAX_WRITE_COMMITS = 3
-const MAX_ROUND_TRIPS = 8
+const MAX_ROUND_TRIPS = 5
 
 describe.each(databaseTargets())('the cost of one registration on $kind', (target) => {
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
     const s = useScriptedTestApp(database)
 
-    it('is at most 3 commits and 8 round trips, permission check included', async () => {
+    it('is at most 3 commits and 5 round trips, permission check included', async () => {
       const register = () =>
         s.t.app.inject({
           method: 'POST',

@@ -89,7 +89,7 @@ export const recordToAdvance = async (
   reason: string,
 ): Promise<{ registration: Registration; held: HeldLease }> => {
   const owner = leaseOwnerId(actor)
-  const registration = await insertRetrying(deps, () =>
+  const registration: Registration = await insertRetrying(deps, () =>
     createRegistrationsRepository(deps.db).insert(
       { ...row, createAttemptedAt: deps.clock.now() },
       actor,
@@ -97,7 +97,8 @@ export const recordToAdvance = async (
       { owner, seconds: deps.saga.leaseSeconds },
     ),
   )
-  return { registration, held: { registration, owner } }
+  const events = [{ from: null, to: registration.state, actor, reason }]
+  return { registration, held: { registration, owner, events } }
 }
 
 /** The record's first transition (∅ → its first state), as the saga logs every later one. */

@@ -80,7 +80,13 @@ export const advanceRegistration = async (
   const registrations = createRegistrationsRepository(deps.db)
   const work = async (claimed: Registration, lease: Lease): Promise<AdvanceResult> => {
     let registration: InMemoryRegistration = claimed
-    const ctx: StepContext = { deps, options, actor, attemptRecorded: held !== undefined }
+    const ctx: StepContext = {
+      deps,
+      options,
+      actor,
+      attemptRecorded: held !== undefined,
+      written: lease.written,
+    }
     for (let step = stepFor(registration); step !== undefined; step = stepFor(registration)) {
       // A step that left a transition unwritten is followed at once by the one that writes it;
       // a renewal between them would read the record back without it.

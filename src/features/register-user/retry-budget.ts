@@ -1,10 +1,7 @@
 import { isIdentityError } from '../../identity/identity-errors.js'
-import {
-  createRegistrationsRepository,
-  type Registration,
-} from '../../repositories/registrations-repository.js'
+import type { Registration } from '../../repositories/registrations-repository.js'
 import { describeFailure } from './classify-failure.js'
-import { continueWith, type StepContext, type StepResult, waitWith } from './saga-context.js'
+import { continueWith, registrationsOf, type StepContext, type StepResult, waitWith } from './saga-context.js'
 
 /**
  * The one retry budget of undoing work (compensation, and the IdP half of a delete): each failed
@@ -22,7 +19,7 @@ export const countFailedAttempt = async (
   const detail = isIdentityError(error) ? error.message : describeFailure(error)
   const compensationAttempts = current.compensationAttempts + 1
   const exhausted = compensationAttempts >= ctx.options.compensationBudget
-  const moved = await createRegistrationsRepository(ctx.deps.db).transition(current, {
+  const moved = await registrationsOf(ctx).transition(current, {
     from: current.state,
     to: exhausted ? 'needs_attention' : current.state,
     actor: ctx.actor,

@@ -1,5 +1,9 @@
 import type { Deps } from '../../container.js'
-import type { InMemoryRegistration } from '../../repositories/registrations-repository.js'
+import {
+  createRegistrationsRepository,
+  type InMemoryRegistration,
+  type WrittenEventsSink,
+} from '../../repositories/registrations-repository.js'
 import type { SagaOptions } from '../../saga-options.js'
 
 export type SagaDeps = Pick<Deps, 'db' | 'idp' | 'clock' | 'log'> & Partial<Pick<Deps, 'metrics'>>
@@ -14,7 +18,12 @@ export interface StepContext {
    * has happened since: the create step need not record it again (one commit less).
    */
   attemptRecorded?: boolean
+  /** The lease's record of what the steps write (see recordWrittenEvents). */
+  written?: WrittenEventsSink
 }
+
+/** The registrations repository a step writes through: on the pool, telling the lease. */
+export const registrationsOf = (ctx: StepContext) => createRegistrationsRepository(ctx.deps.db, ctx.written)
 
 /** `continue`: the registration moved on and the next step may run now. `wait`: try again later. */
 export interface StepResult {

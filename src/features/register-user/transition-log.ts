@@ -1,7 +1,12 @@
 import type { Deps } from '../../container.js'
 import type { RegistrationKind, RegistrationState } from '../../domain/registration-state.js'
 import { createRegistrationSearchRepository } from '../../repositories/registration-search-repository.js'
-import type { Registration, RegistrationEvent } from '../../repositories/registrations-repository.js'
+import type {
+  EventRow,
+  Registration,
+  RegistrationEvent,
+  WrittenEventsSink,
+} from '../../repositories/registrations-repository.js'
 
 /** What observes the saga besides its own tables: the log and, when present, the metrics. */
 export type SagaObservers = Pick<Deps, 'log'> & Partial<Pick<Deps, 'metrics'>>
@@ -72,6 +77,42 @@ export const reportWorkUnderLease = async (
     )
   } catch (error) {
     observers.log.warn({ err: error, registrationId: claimed.id }, 'could not report the transitions made')
+  }
+}
+
+/**
+ * What a piece of work under a lease wrote, as its repositories told it, so the hot path
+ * reports its transitions without reading them back. Trusted only when it is sure and whole:
+ * no write failed (one that failed may still have committed) and the work ended `completed` —
+ * the path every write of which goes through the saga's repositories. Anything else is read
+ * back from the event log ({@link reportWorkUnderLease}).
+ */
+export const recordWrittenEvents = (seed?: { registration: Registration; events: readonly EventRow[] }) => {
+  let last: Registration | undefined
+  let uncertain = false
+  const events: Pick<RegistrationEvent, 'registrationId' | 'fromState' | 'toState' | 'actor' | 'reason'>[] =
+    []
+  const sink: WrittenEventsSink = {
+    written(registration, written) {
+      last = registration
+      for (const event of written)
+        events.push({
+          registrationId: registration.id,
+          fromState: event.from,
+          toState: event.to,
+          actor: event.actor,
+          reason: event.reason,
+        })
+    },
+    failed() {
+      uncertain = true
+    },
+  }
+  if (seed) sink.written(seed.registration, seed.events)
+  return {
+    sink,
+    /** The work's registration and events when they are known for sure, else undefined. */
+    known: () => (!uncertain && last?.state === 'completed' ? { registration: last, events } : undefined),
   }
 }
 

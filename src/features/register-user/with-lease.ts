@@ -1,10 +1,12 @@
 import {
   createRegistrationsRepository,
+  type EventRow,
   type Registration,
+  type WrittenEventsSink,
 } from '../../repositories/registrations-repository.js'
 import { leaseOwnerId } from '../operate-registrations/lease-holder.js'
 import type { SagaDeps } from './saga-context.js'
-import { reportWorkUnderLease } from './transition-log.js'
+import { recordWrittenEvents, reportTransitions, reportWorkUnderLease } from './transition-log.js'
 
 export interface Lease {
   /** The owner id this lease was claimed as. */
@@ -18,12 +20,16 @@ export interface Lease {
   renewIfDue(current: Registration): Promise<Registration | undefined>
   /** The work's last write ended the lease itself (the completing statement): no release follows. */
   markReleased(): void
+  /** Where the work's registrations repositories tell what they wrote (the lease reports it). */
+  written: WrittenEventsSink
 }
 
 /** A lease the caller already holds: taken with the record's insert, on the request path. */
 export interface HeldLease {
   registration: Registration
   owner: string
+  /** What the insert wrote: this work's report includes it. */
+  events: readonly EventRow[]
 }
 
 export type Leased<T> = { claimed: true; value: T } | { claimed: false }
@@ -49,8 +55,10 @@ export const withLease = async <T>(
   if (!claimed) return { claimed: false }
   let takenAt = deps.clock.now().getTime()
   let released = false
+  const written = recordWrittenEvents(held && { registration: held.registration, events: held.events })
   const lease: Lease = {
     owner,
+    written: written.sink,
     markReleased() {
       released = true
     },
@@ -61,10 +69,16 @@ export const withLease = async <T>(
       return renewed
     },
   }
+  let finished = false
   try {
-    return { claimed: true, value: await work(claimed, lease) }
+    const value = await work(claimed, lease)
+    finished = true
+    return { claimed: true, value }
   } finally {
-    await reportWorkUnderLease(deps, claimed, leaseSeconds)
+    // The hot path's writes are known as they were made; anything less certain is read back.
+    const known = finished ? written.known() : undefined
+    if (known) reportTransitions(deps, known.registration, known.events)
+    else await reportWorkUnderLease(deps, claimed, leaseSeconds)
     if (!released) await registrations.release(registrationId, owner)
   }
 }

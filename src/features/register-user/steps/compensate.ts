@@ -7,7 +7,7 @@ import {
 } from '../../../repositories/registrations-repository.js'
 import { createUserRolesRepository } from '../../../repositories/user-roles-repository.js'
 import { countFailedAttempt } from '../retry-budget.js'
-import { continueWith, type StepContext, type StepResult } from '../saga-context.js'
+import { continueWith, registrationsOf, type StepContext, type StepResult } from '../saga-context.js'
 
 /**
  * Compensation (compensating → rolled_back): remove everything the registration created. The
@@ -17,7 +17,7 @@ import { continueWith, type StepContext, type StepResult } from '../saga-context
  * (`needs_attention`). Success is reported only once the IdP has confirmed the delete.
  */
 export const compensate = async (ctx: StepContext, registration: Registration): Promise<StepResult> => {
-  const registrations = createRegistrationsRepository(ctx.deps.db)
+  const registrations = registrationsOf(ctx)
   let current = registration
   const userId = current.userId
   try {

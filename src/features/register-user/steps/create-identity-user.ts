@@ -1,14 +1,16 @@
 import { toAppError } from '../../../identity/identity-error-bridge.js'
 import { isIdentityError } from '../../../identity/identity-errors.js'
 import type { IdentityUser } from '../../../identity/identity-provider.js'
-import {
-  createRegistrationsRepository,
-  deferTransition,
-  type Registration,
-} from '../../../repositories/registrations-repository.js'
+import { deferTransition, type Registration } from '../../../repositories/registrations-repository.js'
 import { adoptableUser } from '../adoption.js'
 import { describeFailure, isTransientFailure } from '../classify-failure.js'
-import { continueWith, type StepContext, type StepResult, waitWith } from '../saga-context.js'
+import {
+  continueWith,
+  registrationsOf,
+  type StepContext,
+  type StepResult,
+  waitWith,
+} from '../saga-context.js'
 
 /**
  * Step 1 (pending → identity_created), for the step function and phase 1 alike: create the IdP
@@ -20,7 +22,7 @@ export const createIdentityUser = async (
   ctx: StepContext,
   registration: Registration,
 ): Promise<StepResult> => {
-  const registrations = createRegistrationsRepository(ctx.deps.db)
+  const registrations = registrationsOf(ctx)
   const { actor } = ctx
   // On the request path the first attempt was recorded with the insert (the request holds the
   // lease since): it is a first attempt, and already on record.
@@ -119,7 +121,7 @@ export const createIdentityUser = async (
 const waitAfter = async (ctx: StepContext, registration: Registration, attempts: number, error: unknown) => {
   const detail = describeFailure(error)
   return waitWith(
-    await createRegistrationsRepository(ctx.deps.db).note(registration, ctx.actor, detail, {
+    await registrationsOf(ctx).note(registration, ctx.actor, detail, {
       attempts,
       errorCode: toAppError(error).code,
       errorDetail: detail,

@@ -1,12 +1,14 @@
 import { isIdentityError } from '../../../identity/identity-errors.js'
-import {
-  createRegistrationsRepository,
-  type Registration,
-  StaleRegistrationError,
-} from '../../../repositories/registrations-repository.js'
+import { type Registration, StaleRegistrationError } from '../../../repositories/registrations-repository.js'
 import { isTransientFailure } from '../classify-failure.js'
 import { countFailedAttempt } from '../retry-budget.js'
-import { continueWith, type StepContext, type StepResult, waitWith } from '../saga-context.js'
+import {
+  continueWith,
+  registrationsOf,
+  type StepContext,
+  type StepResult,
+  waitWith,
+} from '../saga-context.js'
 
 /** FLIP's detail for an IdP delete that failed after the grants were revoked. */
 export const IDENTITY_DELETE_FAILED =
@@ -21,7 +23,7 @@ export const IDENTITY_DELETE_FAILED =
  * definitive refusal ends it in `failed`, the record keeping FLIP's detail.
  */
 export const deleteIdentityUser = async (ctx: StepContext, record: Registration): Promise<StepResult> => {
-  const registrations = createRegistrationsRepository(ctx.deps.db)
+  const registrations = registrationsOf(ctx)
   try {
     try {
       await ctx.deps.idp.deleteUser(record.username!)

@@ -1,14 +1,16 @@
 import type { Db } from '../../../db/database.js'
 import { isForeignKeyViolation } from '../../../db/pg-errors.js'
 import { profileAndAudit, roleGrants } from '../../../repositories/registration-completion-writes.js'
-import {
-  type AlongsideWrites,
-  createRegistrationsRepository,
-  type InMemoryRegistration,
-} from '../../../repositories/registrations-repository.js'
+import type { AlongsideWrites, InMemoryRegistration } from '../../../repositories/registrations-repository.js'
 import { forgetKnownRoles, resolveRoleGrants } from '../../shared/resolve-role-grants.js'
 import { describeFailure, isTransientFailure } from '../classify-failure.js'
-import { continueWith, type StepContext, type StepResult, waitWith } from '../saga-context.js'
+import {
+  continueWith,
+  registrationsOf,
+  type StepContext,
+  type StepResult,
+  waitWith,
+} from '../saga-context.js'
 
 /** The writes that complete a registration, beside its move to `completed`. */
 type Completion = (db: Db, registration: InMemoryRegistration) => Promise<AlongsideWrites[]>
@@ -24,7 +26,7 @@ type Completion = (db: Db, registration: InMemoryRegistration) => Promise<Alongs
 const completeWith =
   (completion: Completion, done: string) =>
   async (ctx: StepContext, registration: InMemoryRegistration): Promise<StepResult> => {
-    const registrations = createRegistrationsRepository(ctx.deps.db)
+    const registrations = registrationsOf(ctx)
     const attempts = registration.attempts + 1
     try {
       const writes = await completion(ctx.deps.db, registration)
