@@ -127,7 +127,7 @@ export const registerIdentity = async (
   } catch (error) {
     throw (await recordingFailure(deps, error, email)) ?? error
   }
-  const settled = await advanceInline(deps, recorded.registration, caller.id, recorded.held)
+  const settled = await advanceInline(deps, recorded.registration, caller.id, recorded)
   if (settled.state !== 'completed') throw failureOf(settled)
   return { ...input, userId: settled.userId! }
 }

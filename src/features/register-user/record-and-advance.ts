@@ -87,7 +87,7 @@ export const recordToAdvance = async (
   row: Omit<NewRegistration, 'createAttemptedAt'>,
   actor: string,
   reason: string,
-): Promise<{ registration: Registration; held: HeldLease }> => {
+): Promise<HeldLease> => {
   const owner = leaseOwnerId(actor)
   const registration: Registration = await insertRetrying(deps, () =>
     createRegistrationsRepository(deps.db).insert(
@@ -97,8 +97,7 @@ export const recordToAdvance = async (
       { owner, seconds: deps.saga.leaseSeconds },
     ),
   )
-  const events = [{ from: null, to: registration.state, actor, reason }]
-  return { registration, held: { registration, owner, events } }
+  return { registration, owner, events: [{ from: null, to: registration.state, actor, reason }] }
 }
 
 /** The record's first transition (∅ → its first state), as the saga logs every later one. */

@@ -99,7 +99,6 @@ export const advanceRegistration = async (
         const result = await step(ctx, registration)
         ctx.attemptRecorded = false
         registration = result.registration
-        if (registration.unwritten === undefined && registration.leaseOwner === null) lease.markReleased()
         if (result.next === 'wait') return { registration, retryLater: true, claimed: true }
       } catch (error) {
         if (!(error instanceof StaleRegistrationError)) throw error

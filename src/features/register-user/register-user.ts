@@ -93,5 +93,5 @@ export const registerUser = async (
       })) ?? error
     )
   }
-  return outcomeOf(await advanceInline(deps, recorded.registration, caller.id, recorded.held))
+  return outcomeOf(await advanceInline(deps, recorded.registration, caller.id, recorded))
 }

@@ -113,6 +113,8 @@ export const recordWrittenEvents = (seed?: { registration: Registration; events:
     sink,
     /** The work's registration and events when they are known for sure, else undefined. */
     known: () => (!uncertain && last?.state === 'completed' ? { registration: last, events } : undefined),
+    /** The last write that returned ended the lease itself (the completing statement). */
+    releasedTheLease: () => last !== undefined && last.leaseOwner === null,
   }
 }
 

@@ -18,8 +18,6 @@ export interface Lease {
    * @returns the registration as renewed (or as given when not due), undefined if it was lost
    */
   renewIfDue(current: Registration): Promise<Registration | undefined>
-  /** The work's last write ended the lease itself (the completing statement): no release follows. */
-  markReleased(): void
   /** Where the work's registrations repositories tell what they wrote (the lease reports it). */
   written: WrittenEventsSink
 }
@@ -39,7 +37,8 @@ export type Leased<T> = { claimed: true; value: T } | { claimed: false }
  * registration at a time, across processes. Nothing is run when another holder has it (or it is
  * not workable). The transitions made are logged before the release, while the lease still keeps
  * other writers out, so no other worker's events are reported (and counted) as this work's; the
- * release comes last, whatever `work` did.
+ * release comes last, whatever `work` did, unless the work's completing statement ended the
+ * lease itself. `held`: a lease the caller took with the record's insert, so none is claimed.
  */
 export const withLease = async <T>(
   deps: SagaDeps,
@@ -54,14 +53,10 @@ export const withLease = async <T>(
   const claimed = held?.registration ?? (await registrations.claim(registrationId, owner, leaseSeconds))
   if (!claimed) return { claimed: false }
   let takenAt = deps.clock.now().getTime()
-  let released = false
   const written = recordWrittenEvents(held && { registration: held.registration, events: held.events })
   const lease: Lease = {
     owner,
     written: written.sink,
-    markReleased() {
-      released = true
-    },
     async renewIfDue(current) {
       if (deps.clock.now().getTime() - takenAt <= (leaseSeconds * 1000) / 3) return current
       const renewed = await registrations.claim(registrationId, owner, leaseSeconds)
@@ -79,6 +74,7 @@ export const withLease = async <T>(
     const known = finished ? written.known() : undefined
     if (known) reportTransitions(deps, known.registration, known.events)
     else await reportWorkUnderLease(deps, claimed, leaseSeconds)
-    if (!released) await registrations.release(registrationId, owner)
+    // The completing statement ends the lease itself; then no release follows.
+    if (!written.releasedTheLease()) await registrations.release(registrationId, owner)
   }
 }
