@@ -158,260 +158,260 @@ export const deferTransition = (
  */
 export type AlongsideWrites = (db: Db, moved: SQL) => WithSubquery[]
 
+/** Runs one write, telling `sink` when it failed (it may have committed all the same). */
+const reporting = async <T>(sink: WrittenEventsSink | undefined, write: () => Promise<T>): Promise<T> => {
+  try {
+    return await write()
+  } catch (error) {
+    sink?.failed()
+    throw error
+  }
+}
+
 /**
  * `sink`: told of every event this repository's writes append (the saga's lease reports its work
  * from it instead of reading the events back). Give none on a transaction's handle: a statement
  * there has returned but not committed.
  */
-export const createRegistrationsRepository = (db: Db, sink?: WrittenEventsSink) => {
-  const reporting = async <T>(write: () => Promise<T>): Promise<T> => {
-    try {
-      return await write()
-    } catch (error) {
-      sink?.failed()
-      throw error
+export const createRegistrationsRepository = (db: Db, sink?: WrittenEventsSink) => ({
+  /**
+   * Writes the intent in its kind's first state with its first event: one statement, so the row
+   * and its event commit together (or not at all) without a transaction round trip.
+   */
+  async insert(
+    row: NewRegistration,
+    actor: string,
+    reason = 'registration requested',
+    /** Taken in the same statement, so the request that records the work can start it at once. */
+    lease?: { owner: string; seconds: number },
+  ): Promise<Registration> {
+    const kind = row.kind ?? 'register'
+    const state = initialStateOf(kind)
+    checked(kind, null, state)
+    const inserted = db.$with('inserted').as(
+      db
+        .insert(registration)
+        .values({
+          ...row,
+          kind,
+          state,
+          ...(lease
+            ? { leaseOwner: lease.owner, leaseUntil: sql`now() + make_interval(secs => ${lease.seconds})` }
+            : {}),
+        })
+        .returning(),
+    )
+    const events = [{ from: null, to: state, actor, reason }]
+    const [created] = await reporting(sink, () =>
+      db
+        .with(inserted, eventsOf(db, sql`inserted`, events))
+        .select()
+        .from(inserted),
+    )
+    sink?.written(created as Registration, events)
+    return created as Registration
+  },
+
+  async findById(id: string): Promise<Registration | undefined> {
+    const [row] = await db.select().from(registration).where(eq(registration.id, id))
+    return row as Registration | undefined
+  },
+
+  async findByIdempotencyKey(requestedBy: string, key: string): Promise<Registration | undefined> {
+    const [row] = await db
+      .select()
+      .from(registration)
+      .where(and(eq(registration.requestedBy, requestedBy), eq(registration.idempotencyKey, key)))
+    return row as Registration | undefined
+  },
+
+  /**
+   * Seconds since the registration last changed, by the database's clock (the one that wrote
+   * `updated_at`), so the answer does not depend on the clock of the machine asking.
+   */
+  async secondsSinceChange(id: string): Promise<number> {
+    const [row] = await db
+      .select({ seconds: sql<number>`extract(epoch FROM now() - ${registration.updatedAt})::float8` })
+      .from(registration)
+      .where(eq(registration.id, id))
+    return Number(row?.seconds ?? 0)
+  },
+
+  /** Registrations by their idempotency keys (one query per thousand keys), keyed by key. */
+  async findByIdempotencyKeys(
+    requestedBy: string,
+    keys: readonly string[],
+  ): Promise<Map<string, Registration>> {
+    const found = new Map<string, Registration>()
+    for (let start = 0; start < keys.length; start += 1_000) {
+      const rows = await db
+        .select()
+        .from(registration)
+        .where(
+          and(
+            eq(registration.requestedBy, requestedBy),
+            inArray(registration.idempotencyKey, keys.slice(start, start + 1_000)),
+          ),
+        )
+      for (const row of rows) found.set(row.idempotencyKey!, row as Registration)
     }
-  }
-  return {
-    /**
-     * Writes the intent in its kind's first state with its first event: one statement, so the row
-     * and its event commit together (or not at all) without a transaction round trip.
-     */
-    async insert(
-      row: NewRegistration,
-      actor: string,
-      reason = 'registration requested',
-      /** Taken in the same statement, so the request that records the work can start it at once. */
-      lease?: { owner: string; seconds: number },
-    ): Promise<Registration> {
-      const kind = row.kind ?? 'register'
-      const state = initialStateOf(kind)
-      checked(kind, null, state)
-      const inserted = db.$with('inserted').as(
-        db
-          .insert(registration)
-          .values({
-            ...row,
-            kind,
-            state,
-            ...(lease
-              ? { leaseOwner: lease.owner, leaseUntil: sql`now() + make_interval(secs => ${lease.seconds})` }
-              : {}),
-          })
-          .returning(),
+    return found
+  },
+
+  /** The registration holding the email's slot in the unique index, if any. */
+  async findActiveByEmail(emailNormalised: string): Promise<Registration | undefined> {
+    const [row] = await db
+      .select()
+      .from(registration)
+      .where(
+        and(
+          eq(registration.emailNormalised, emailNormalised),
+          inArray(registration.state, [...activeStates]),
+        ),
       )
-      const events = [{ from: null, to: state, actor, reason }]
-      const [created] = await reporting(() =>
-        db
-          .with(inserted, eventsOf(db, sql`inserted`, events))
-          .select()
-          .from(inserted),
-      )
-      sink?.written(created as Registration, events)
-      return created as Registration
-    },
+    return row as Registration | undefined
+  },
 
-    async findById(id: string): Promise<Registration | undefined> {
-      const [row] = await db.select().from(registration).where(eq(registration.id, id))
-      return row as Registration | undefined
-    },
-
-    async findByIdempotencyKey(requestedBy: string, key: string): Promise<Registration | undefined> {
-      const [row] = await db
-        .select()
-        .from(registration)
-        .where(and(eq(registration.requestedBy, requestedBy), eq(registration.idempotencyKey, key)))
-      return row as Registration | undefined
-    },
-
-    /**
-     * Seconds since the registration last changed, by the database's clock (the one that wrote
-     * `updated_at`), so the answer does not depend on the clock of the machine asking.
-     */
-    async secondsSinceChange(id: string): Promise<number> {
-      const [row] = await db
-        .select({ seconds: sql<number>`extract(epoch FROM now() - ${registration.updatedAt})::float8` })
-        .from(registration)
-        .where(eq(registration.id, id))
-      return Number(row?.seconds ?? 0)
-    },
-
-    /** Registrations by their idempotency keys (one query per thousand keys), keyed by key. */
-    async findByIdempotencyKeys(
-      requestedBy: string,
-      keys: readonly string[],
-    ): Promise<Map<string, Registration>> {
-      const found = new Map<string, Registration>()
-      for (let start = 0; start < keys.length; start += 1_000) {
-        const rows = await db
-          .select()
-          .from(registration)
-          .where(
-            and(
-              eq(registration.requestedBy, requestedBy),
-              inArray(registration.idempotencyKey, keys.slice(start, start + 1_000)),
-            ),
-          )
-        for (const row of rows) found.set(row.idempotencyKey!, row as Registration)
-      }
-      return found
-    },
-
-    /** The registration holding the email's slot in the unique index, if any. */
-    async findActiveByEmail(emailNormalised: string): Promise<Registration | undefined> {
-      const [row] = await db
-        .select()
-        .from(registration)
-        .where(
-          and(
-            eq(registration.emailNormalised, emailNormalised),
-            inArray(registration.state, [...activeStates]),
-          ),
-        )
-      return row as Registration | undefined
-    },
-
-    /**
-     * Takes the registration's lease so only this worker advances it, across processes. A lease
-     * left by a crashed process expires; IdP calls are bounded well inside `leaseSeconds`.
-     * @returns the registration, or undefined if it is final or another worker holds it
-     */
-    async claim(id: string, owner: string, leaseSeconds: number): Promise<Registration | undefined> {
-      const [row] = await db
-        .update(registration)
-        .set({ leaseOwner: owner, leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
-        .where(
-          and(
-            eq(registration.id, id),
-            inArray(registration.state, [...workableStates]),
-            or(
-              isNull(registration.leaseUntil),
-              lt(registration.leaseUntil, sql`now()`),
-              eq(registration.leaseOwner, owner),
-            ),
-          ),
-        )
-        .returning()
-      return row as Registration | undefined
-    },
-
-    async release(id: string, owner: string): Promise<void> {
-      await db
-        .update(registration)
-        .set({ leaseOwner: null, leaseUntil: null })
-        .where(and(eq(registration.id, id), eq(registration.leaseOwner, owner)))
-    },
-
-    /**
-     * Moves the registration from `from` to `to` and appends the event in ONE statement (a
-     * data-modifying CTE): the state and its event commit together or not at all, whether `db` is
-     * the pool or a transaction (on a transaction it commits with the other writes; nothing here
-     * opens a transaction of its own, so PGlite's single connection is never asked twice). Any
-     * transitions the record carries `unwritten` are written first, in the same statement, and
-     * `alongside` writes (a profile, grants, audit rows) commit with it too. `releaseLease` ends
-     * the lease in the same statement, so the work that completes a registration needs no release.
-     * @throws StaleRegistrationError when the registration is no longer in `from` (or, with
-     *   unwritten transitions, in the first of them's `from`)
-     */
-    async transition(
-      record: RecordRef & { unwritten?: readonly Transition[] },
-      transition: Transition,
-      options: { alongside?: AlongsideWrites; releaseLease?: boolean } = {},
-    ): Promise<Registration> {
-      const { id } = record
-      const chain = [...(record.unwritten ?? []), transition]
-      for (const step of chain) checked(record.kind, step.from, step.to)
-      const patch = Object.assign({}, ...chain.map((step) => step.patch ?? {})) as RegistrationPatch
-      const moved = db.$with('moved').as(
-        db
-          .update(registration)
-          .set({
-            ...patch,
-            state: transition.to,
-            updatedAt: sql`now()`,
-            ...(options.releaseLease ? { leaseOwner: null, leaseUntil: null } : {}),
-          })
-          .where(and(eq(registration.id, id), eq(registration.state, chain[0]!.from)))
-          .returning(),
-      )
-      const [row] = await reporting(() =>
-        db
-          .with(moved, eventsOf(db, sql`moved`, chain), ...(options.alongside?.(db, sql`moved`) ?? []))
-          .select()
-          .from(moved),
-      )
-      if (!row) {
-        sink?.failed()
-        throw new StaleRegistrationError(id, chain[0]!.from)
-      }
-      sink?.written(row as Registration, chain)
-      return row as Registration
-    },
-
-    /** Records progress that is not a transition (an attempt, its error), with an event. */
-    async note(
-      current: RecordRef & Pick<InMemoryRegistration, 'state' | 'unwritten'>,
-      actor: string,
-      reason: string,
-      patch: RegistrationPatch,
-    ) {
-      return this.transition(current, { from: current.state, to: current.state, actor, reason, patch })
-    },
-
-    async events(id: string): Promise<RegistrationEvent[]> {
-      return db
-        .select()
-        .from(registrationEvent)
-        .where(eq(registrationEvent.registrationId, id))
-        .orderBy(asc(registrationEvent.id))
-    },
-
-    async list(options: { state?: RegistrationState; limit?: number } = {}): Promise<Registration[]> {
-      const rows = await db
-        .select()
-        .from(registration)
-        .where(options.state === undefined ? undefined : eq(registration.state, options.state))
-        .orderBy(desc(registration.createdAt))
-        .limit(options.limit ?? 100)
-      return rows as Registration[]
-    },
-
-    /** Workable registrations nobody holds a live lease on: orphans of a crash, or missed jobs. */
-    async findUnclaimedWorkable(limit: number): Promise<Registration[]> {
-      const rows = await db
-        .select()
-        .from(registration)
-        .where(
-          and(
-            inArray(registration.state, [...workableStates]),
-            or(isNull(registration.leaseUntil), lt(registration.leaseUntil, sql`now()`)),
-          ),
-        )
-        .orderBy(asc(registration.updatedAt))
-        .limit(limit)
-      return rows as Registration[]
-    },
-
-    /**
-     * Workable registrations whose lease ran out without being released: a live worker always
-     * releases its lease, so these were held by a process that died (or stalled past its lease).
-     */
-    async findLapsedLeases(limit: number): Promise<Registration[]> {
-      const rows = await db
-        .select()
-        .from(registration)
-        .where(
-          and(
-            inArray(registration.state, [...workableStates]),
-            isNotNull(registration.leaseOwner),
+  /**
+   * Takes the registration's lease so only this worker advances it, across processes. A lease
+   * left by a crashed process expires; IdP calls are bounded well inside `leaseSeconds`.
+   * @returns the registration, or undefined if it is final or another worker holds it
+   */
+  async claim(id: string, owner: string, leaseSeconds: number): Promise<Registration | undefined> {
+    const [row] = await db
+      .update(registration)
+      .set({ leaseOwner: owner, leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
+      .where(
+        and(
+          eq(registration.id, id),
+          inArray(registration.state, [...workableStates]),
+          or(
+            isNull(registration.leaseUntil),
             lt(registration.leaseUntil, sql`now()`),
+            eq(registration.leaseOwner, owner),
           ),
-        )
-        .orderBy(asc(registration.leaseUntil))
-        .limit(limit)
-      return rows as Registration[]
-    },
-  }
-}
+        ),
+      )
+      .returning()
+    return row as Registration | undefined
+  },
+
+  async release(id: string, owner: string): Promise<void> {
+    await db
+      .update(registration)
+      .set({ leaseOwner: null, leaseUntil: null })
+      .where(and(eq(registration.id, id), eq(registration.leaseOwner, owner)))
+  },
+
+  /**
+   * Moves the registration from `from` to `to` and appends the event in ONE statement (a
+   * data-modifying CTE): the state and its event commit together or not at all, whether `db` is
+   * the pool or a transaction (on a transaction it commits with the other writes; nothing here
+   * opens a transaction of its own, so PGlite's single connection is never asked twice). Any
+   * transitions the record carries `unwritten` are written first, in the same statement, and
+   * `alongside` writes (a profile, grants, audit rows) commit with it too. `releaseLease` ends
+   * the lease in the same statement, so the work that completes a registration needs no release.
+   * @throws StaleRegistrationError when the registration is no longer in `from` (or, with
+   *   unwritten transitions, in the first of them's `from`)
+   */
+  async transition(
+    record: RecordRef & { unwritten?: readonly Transition[] },
+    transition: Transition,
+    options: { alongside?: AlongsideWrites; releaseLease?: boolean } = {},
+  ): Promise<Registration> {
+    const { id } = record
+    const chain = [...(record.unwritten ?? []), transition]
+    for (const step of chain) checked(record.kind, step.from, step.to)
+    const patch = Object.assign({}, ...chain.map((step) => step.patch ?? {})) as RegistrationPatch
+    const moved = db.$with('moved').as(
+      db
+        .update(registration)
+        .set({
+          ...patch,
+          state: transition.to,
+          updatedAt: sql`now()`,
+          ...(options.releaseLease ? { leaseOwner: null, leaseUntil: null } : {}),
+        })
+        .where(and(eq(registration.id, id), eq(registration.state, chain[0]!.from)))
+        .returning(),
+    )
+    const [row] = await reporting(sink, () =>
+      db
+        .with(moved, eventsOf(db, sql`moved`, chain), ...(options.alongside?.(db, sql`moved`) ?? []))
+        .select()
+        .from(moved),
+    )
+    if (!row) {
+      sink?.failed()
+      throw new StaleRegistrationError(id, chain[0]!.from)
+    }
+    sink?.written(row as Registration, chain)
+    return row as Registration
+  },
+
+  /** Records progress that is not a transition (an attempt, its error), with an event. */
+  async note(
+    current: RecordRef & Pick<InMemoryRegistration, 'state' | 'unwritten'>,
+    actor: string,
+    reason: string,
+    patch: RegistrationPatch,
+  ) {
+    return this.transition(current, { from: current.state, to: current.state, actor, reason, patch })
+  },
+
+  async events(id: string): Promise<RegistrationEvent[]> {
+    return db
+      .select()
+      .from(registrationEvent)
+      .where(eq(registrationEvent.registrationId, id))
+      .orderBy(asc(registrationEvent.id))
+  },
+
+  async list(options: { state?: RegistrationState; limit?: number } = {}): Promise<Registration[]> {
+    const rows = await db
+      .select()
+      .from(registration)
+      .where(options.state === undefined ? undefined : eq(registration.state, options.state))
+      .orderBy(desc(registration.createdAt))
+      .limit(options.limit ?? 100)
+    return rows as Registration[]
+  },
+
+  /** Workable registrations nobody holds a live lease on: orphans of a crash, or missed jobs. */
+  async findUnclaimedWorkable(limit: number): Promise<Registration[]> {
+    const rows = await db
+      .select()
+      .from(registration)
+      .where(
+        and(
+          inArray(registration.state, [...workableStates]),
+          or(isNull(registration.leaseUntil), lt(registration.leaseUntil, sql`now()`)),
+        ),
+      )
+      .orderBy(asc(registration.updatedAt))
+      .limit(limit)
+    return rows as Registration[]
+  },
+
+  /**
+   * Workable registrations whose lease ran out without being released: a live worker always
+   * releases its lease, so these were held by a process that died (or stalled past its lease).
+   */
+  async findLapsedLeases(limit: number): Promise<Registration[]> {
+    const rows = await db
+      .select()
+      .from(registration)
+      .where(
+        and(
+          inArray(registration.state, [...workableStates]),
+          isNotNull(registration.leaseOwner),
+          lt(registration.leaseUntil, sql`now()`),
+        ),
+      )
+      .orderBy(asc(registration.leaseUntil))
+      .limit(limit)
+    return rows as Registration[]
+  },
+})
 
 export type RegistrationsRepository = ReturnType<typeof createRegistrationsRepository>

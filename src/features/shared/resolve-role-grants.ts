@@ -11,7 +11,6 @@ export interface RoleGrants {
   trustAdminOf: string | null
 }
 
-// FLIP prints Python's repr of the list: `Invalid role(s): [UUID('…')]`.
 /**
  * Role ids known to exist. Roles are reference data: seeded by migrations with fixed ids and
  * never removed by the service, so a known id stays valid and only an unknown one is looked up
@@ -31,6 +30,7 @@ const unknownRoleIds = async (db: Db, requested: readonly string[]): Promise<str
   return unseen.filter((id) => !existing.has(id))
 }
 
+// FLIP prints Python's repr of the list: `Invalid role(s): [UUID('…')]`.
 const invalidRoles = (ids: readonly string[]) =>
   appError('roles.invalid', `Invalid role(s): [${ids.map((id) => `UUID('${id}')`).join(', ')}]`)
 
