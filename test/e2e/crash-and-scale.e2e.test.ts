@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { describe, expect, inject, it, vi } from 'vitest'
+import { describe, expect, inject, it, onTestFinished, vi } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import { injectDatabaseFault, installDatabaseFaults } from '../support/database-faults.js'
@@ -52,6 +52,10 @@ describe.skipIf(!inject('postgresUrl'))('flip-users processes on one PostgreSQL'
         REGISTRATION_LEASE_SECONDS: '2',
       }
       const first = await startServe(env)
+      // Whatever fails before the kill, the first server must not outlive the test.
+      onTestFinished(() => {
+        if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL')
+      })
       await installDatabaseFaults(database)
       const token = (await runCli(['token', '--email', 'ops@example.org'], env)).stdout.trim()
       // Hold the role-grant transaction open so the process is caught after the IdP user exists.
