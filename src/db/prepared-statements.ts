@@ -22,3 +22,33 @@ export const preparedOnce = <Prepared>(build: (db: Db) => Prepared): ((db: Db) =
     return statement
   }
 }
+
+/**
+ * Prepared statements of one family whose SQL depends on a few choices made by code (which
+ * fields a transition sets, which writes commit with it): one per shape and handle, built by
+ * `build` on first use. A shape is named `<prefix>_<n>`, numbered in this process in the order
+ * shapes first appear, so a name always stands for one text. Shapes come from the code's call
+ * sites, never from request values, so there are a bounded few.
+ */
+export const preparedByShape = <Prepared>(prefix: string) => {
+  const names = new Map<string, string>()
+  const prepared = new WeakMap<Db, Map<string, Prepared>>()
+  return (db: Db, shape: string, build: (name: string) => Prepared): Prepared => {
+    let byShape = prepared.get(db)
+    if (byShape === undefined) {
+      byShape = new Map()
+      prepared.set(db, byShape)
+    }
+    let statement = byShape.get(shape)
+    if (statement === undefined) {
+      let name = names.get(shape)
+      if (name === undefined) {
+        name = `${prefix}_${names.size + 1}`
+        names.set(shape, name)
+      }
+      statement = build(name)
+      byShape.set(shape, statement)
+    }
+    return statement
+  }
+}

@@ -13,6 +13,7 @@ import {
   type WithSubquery,
 } from 'drizzle-orm'
 import type { Db } from '../db/database.js'
+import { preparedByShape, preparedOnce } from '../db/prepared-statements.js'
 import { registration, registrationEvent } from '../db/schema/index.js'
 import {
   activeStates,
@@ -114,19 +115,87 @@ export interface WrittenEventsSink {
 /**
  * A CTE appending the events, in order, for each registration row the CTE named `source`
  * returns (none when it returns none), so a statement writes a state and its events together.
+ * The events come as one JSON array (`eventsJson`), so the statement's text is the same however
+ * many there are and it is prepared once.
  */
-const eventsOf = (db: Db, source: SQL, events: readonly EventRow[]) =>
+const eventsOf = (db: Db, source: SQL) =>
   db.$with('logged', {}).as(sql`
     INSERT INTO ${registrationEvent} (registration_id, from_state, to_state, actor, reason)
-    SELECT source.id, e.from_state, e.to_state, e.actor, e.reason
-    FROM ${source} AS source CROSS JOIN (VALUES ${sql.join(
-      events.map(
-        (event, ord) =>
-          sql`(${ord}::int, ${event.from}::text, ${event.to}::text, ${event.actor}::text, ${event.reason}::text)`,
-      ),
-      sql`, `,
-    )}) AS e(ord, from_state, to_state, actor, reason)
+    SELECT source.id, e.event->>'from', e.event->>'to', e.event->>'actor', e.event->>'reason'
+    FROM ${source} AS source
+      CROSS JOIN jsonb_array_elements(${sql.placeholder('events')}::jsonb) WITH ORDINALITY AS e(event, ord)
     ORDER BY e.ord`)
+
+const eventsJson = (events: readonly EventRow[]) => JSON.stringify(events)
+
+/** A value as the statement's placeholders take it: times as ISO text, so NULL stays NULL. */
+const driverValue = (value: unknown) => (value instanceof Date ? value.toISOString() : (value ?? null))
+
+// Every registration's first statement: the columns a NewRegistration may carry, NULL when it
+// does not (none of them has another default), and the lease when one is asked for.
+const insertStatement = preparedOnce((db) => {
+  const value = (name: string) => sql`${sql.placeholder(name)}`
+  const inserted = db.$with('inserted').as(
+    db
+      .insert(registration)
+      .values({
+        kind: value('kind'),
+        state: value('state'),
+        email: value('email'),
+        emailNormalised: value('emailNormalised'),
+        name: value('name'),
+        organisation: value('organisation'),
+        roleIds: sql`${sql.placeholder('roleIds')}::jsonb`,
+        trustId: value('trustId'),
+        requestedBy: value('requestedBy'),
+        idempotencyKey: value('idempotencyKey'),
+        requestHash: value('requestHash'),
+        userId: value('userId'),
+        username: value('username'),
+        createAttemptedAt: value('createAttemptedAt'),
+        leaseOwner: value('leaseOwner'),
+        leaseUntil: sql`now() + make_interval(secs => ${sql.placeholder('leaseSeconds')}::int)`,
+      })
+      .returning(),
+  )
+  return db
+    .with(inserted, eventsOf(db, sql`inserted`))
+    .select()
+    .from(inserted)
+    .prepare('flip_users_registration_insert')
+})
+
+// A transition's statement differs by the fields it sets, whether it ends the lease and which
+// writes go with it; everything else (ids, states, values, events) is a placeholder.
+const transitionStatements = preparedByShape<ReturnType<typeof buildTransition>>(
+  'flip_users_registration_transition',
+)
+
+const buildTransition = (
+  db: Db,
+  name: string,
+  patchFields: readonly (keyof RegistrationPatch)[],
+  releaseLease: boolean,
+  alongside: readonly AlongsideWrites[],
+) => {
+  const moved = db.$with('moved').as(
+    db
+      .update(registration)
+      .set({
+        ...Object.fromEntries(patchFields.map((field) => [field, sql`${sql.placeholder(`patch_${field}`)}`])),
+        state: sql`${sql.placeholder('to')}`,
+        updatedAt: sql`now()`,
+        ...(releaseLease ? { leaseOwner: null, leaseUntil: null } : {}),
+      })
+      .where(and(eq(registration.id, sql.placeholder('id')), eq(registration.state, sql.placeholder('from'))))
+      .returning(),
+  )
+  return db
+    .with(moved, eventsOf(db, sql`moved`), ...alongside.flatMap((write) => write.ctes(db, sql`moved`)))
+    .select()
+    .from(moved)
+    .prepare(name)
+}
 
 /**
  * A registration as a step left it in memory: `unwritten` transitions are applied to the fields
@@ -154,9 +223,15 @@ export const deferTransition = (
 
 /**
  * Other writes that commit with a transition, as CTEs over `moved` (the registration row as
- * updated; none when the transition did not apply, so neither do they).
+ * updated; none when the transition did not apply, so neither do they). `shape` names the SQL
+ * `ctes` builds, which takes its values from placeholders (`values`), so the statement is
+ * prepared once per shape; placeholder names are the write's own (prefixed by it).
  */
-export type AlongsideWrites = (db: Db, moved: SQL) => WithSubquery[]
+export interface AlongsideWrites {
+  shape: string
+  ctes: (db: Db, moved: SQL) => WithSubquery[]
+  values: Record<string, unknown>
+}
 
 /** Runs one write, telling `sink` when it failed (it may have committed all the same). */
 const reporting = async <T>(sink: WrittenEventsSink | undefined, write: () => Promise<T>): Promise<T> => {
@@ -188,25 +263,27 @@ export const createRegistrationsRepository = (db: Db, sink?: WrittenEventsSink) 
     const kind = row.kind ?? 'register'
     const state = initialStateOf(kind)
     checked(kind, null, state)
-    const inserted = db.$with('inserted').as(
-      db
-        .insert(registration)
-        .values({
-          ...row,
-          kind,
-          state,
-          ...(lease
-            ? { leaseOwner: lease.owner, leaseUntil: sql`now() + make_interval(secs => ${lease.seconds})` }
-            : {}),
-        })
-        .returning(),
-    )
     const events = [{ from: null, to: state, actor, reason }]
     const [created] = await reporting(sink, () =>
-      db
-        .with(inserted, eventsOf(db, sql`inserted`, events))
-        .select()
-        .from(inserted),
+      insertStatement(db).execute({
+        kind,
+        state,
+        email: row.email,
+        emailNormalised: row.emailNormalised,
+        name: row.name,
+        organisation: row.organisation,
+        roleIds: JSON.stringify(row.roleIds),
+        trustId: row.trustId ?? null,
+        requestedBy: row.requestedBy,
+        idempotencyKey: row.idempotencyKey ?? null,
+        requestHash: row.requestHash,
+        userId: row.userId ?? null,
+        username: row.username ?? null,
+        createAttemptedAt: driverValue(row.createAttemptedAt),
+        leaseOwner: lease?.owner ?? null,
+        leaseSeconds: lease?.seconds ?? null,
+        events: eventsJson(events),
+      }),
     )
     sink?.written(created as Registration, events)
     return created as Registration
@@ -317,30 +394,25 @@ export const createRegistrationsRepository = (db: Db, sink?: WrittenEventsSink) 
   async transition(
     record: RecordRef & { unwritten?: readonly Transition[] },
     transition: Transition,
-    options: { alongside?: AlongsideWrites; releaseLease?: boolean } = {},
+    options: { alongside?: readonly AlongsideWrites[]; releaseLease?: boolean } = {},
   ): Promise<Registration> {
     const { id } = record
     const chain = [...(record.unwritten ?? []), transition]
     for (const step of chain) checked(record.kind, step.from, step.to)
     const patch = Object.assign({}, ...chain.map((step) => step.patch ?? {})) as RegistrationPatch
-    const moved = db.$with('moved').as(
-      db
-        .update(registration)
-        .set({
-          ...patch,
-          state: transition.to,
-          updatedAt: sql`now()`,
-          ...(options.releaseLease ? { leaseOwner: null, leaseUntil: null } : {}),
-        })
-        .where(and(eq(registration.id, id), eq(registration.state, chain[0]!.from)))
-        .returning(),
+    const patchFields = (Object.keys(patch) as (keyof RegistrationPatch)[]).sort()
+    const alongside = options.alongside ?? []
+    const releaseLease = options.releaseLease ?? false
+    const shape = JSON.stringify([patchFields, releaseLease, alongside.map((write) => write.shape)])
+    const statement = transitionStatements(db, shape, (name) =>
+      buildTransition(db, name, patchFields, releaseLease, alongside),
     )
-    const [row] = await reporting(sink, () =>
-      db
-        .with(moved, eventsOf(db, sql`moved`, chain), ...(options.alongside?.(db, sql`moved`) ?? []))
-        .select()
-        .from(moved),
+    const values: Record<string, unknown> = Object.assign(
+      { id, from: chain[0]!.from, to: transition.to, events: eventsJson(chain) },
+      ...alongside.map((write) => write.values),
     )
+    for (const field of patchFields) values[`patch_${field}`] = driverValue(patch[field])
+    const [row] = await reporting(sink, () => statement.execute(values))
     if (!row) {
       sink?.failed()
       throw new StaleRegistrationError(id, chain[0]!.from)

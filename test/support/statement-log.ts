@@ -2,6 +2,8 @@ import type { Database } from '../../src/db/database.js'
 
 export interface LoggedStatement {
   text: string
+  /** The prepared statement's name, when the driver was given one (node-postgres only). */
+  name?: string
   /** Sent inside an explicit transaction (between BEGIN and COMMIT/ROLLBACK). */
   inTransaction: boolean
 }
@@ -22,6 +24,11 @@ export interface StatementLog {
 const textOf = (query: unknown): string =>
   typeof query === 'string' ? query : String((query as { text?: string })?.text ?? '')
 
+const nameOf = (query: unknown): string | undefined => {
+  const name = (query as { name?: unknown } | null)?.name
+  return typeof name === 'string' && name !== '' ? name : undefined
+}
+
 const writes = (text: string) => /\b(insert|update|delete)\b/i.test(text)
 // The job engine's own polling runs on its own schema; only the service's statements count.
 const isJobEngine = (text: string) => /pgboss/i.test(text)
@@ -35,8 +42,8 @@ const isJobEngine = (text: string) => /pgboss/i.test(text)
 export const recordStatements = (database: Database): StatementLog => {
   const statements: LoggedStatement[] = []
   const restores: (() => void)[] = []
-  const log = (text: string, inTransaction: boolean) => {
-    if (!isJobEngine(text)) statements.push({ text: text.trim(), inTransaction })
+  const log = (text: string, inTransaction: boolean, name?: string) => {
+    if (!isJobEngine(text)) statements.push({ text: text.trim(), inTransaction, ...(name ? { name } : {}) })
   }
 
   if (database.kind === 'postgres') {
@@ -44,7 +51,7 @@ export const recordStatements = (database: Database): StatementLog => {
     const query = pool.query!
     const connect = pool.connect!
     pool.query = function (this: unknown, ...args: unknown[]) {
-      log(textOf(args[0]), false)
+      log(textOf(args[0]), false, nameOf(args[0]))
       return query.apply(this, args)
     }
     pool.connect = function (this: unknown, ...args: unknown[]) {
@@ -62,7 +69,7 @@ export const recordStatements = (database: Database): StatementLog => {
       client.query = function (this: unknown, ...queryArgs: unknown[]) {
         const text = textOf(queryArgs[0])
         if (/^\s*begin\b/i.test(text)) inTransaction = true
-        log(text, inTransaction)
+        log(text, inTransaction, nameOf(queryArgs[0]))
         if (/^\s*(commit|rollback)\b/i.test(text)) inTransaction = false
         return clientQuery.apply(this, queryArgs)
       }

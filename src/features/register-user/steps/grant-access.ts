@@ -39,7 +39,7 @@ const completeWith =
           reason: done,
           patch: { attempts, errorCode: null, errorDetail: null },
         },
-        { alongside: (db, moved) => writes.flatMap((write) => write(db, moved)), releaseLease: true },
+        { alongside: writes, releaseLease: true },
       )
       return continueWith(completed)
     } catch (error) {
