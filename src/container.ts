@@ -5,8 +5,6 @@ import type { Config } from './config.js'
 import { lockDataDir } from './db/data-dir-lock.js'
 import type { Database, Db } from './db/database.js'
 import { migrateAndSeed } from './db/migrate.js'
-import { openPglite, pgliteDirectoryOf } from './db/open-pglite.js'
-import { openPostgres } from './db/open-postgres.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { type AccountStatusGate, createAccountStatusGate } from './http/account-status-gate.js'
 import type { LocalTokens } from './identity/identity-adapter.js'
@@ -65,7 +63,12 @@ export interface ContainerOptions {
 
 /** Opens the configured database; in embedded mode, first takes the data directory's lock. */
 export const openConfiguredDatabase = async (config: Config, log: Logger): Promise<Database> => {
-  if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl)
+  // Each mode loads only its own driver: a server on PostgreSQL never holds PGlite's module.
+  if (config.databaseUrl !== undefined) {
+    const { openPostgres } = await import('./db/open-postgres.js')
+    return openPostgres(config.databaseUrl)
+  }
+  const { openPglite, pgliteDirectoryOf } = await import('./db/open-pglite.js')
   const release = await lockDataDir(config.dataDir, (error) => {
     // Someone removed or took over our lock: carrying on risks two writers on one directory.
     log.fatal({ err: error }, 'lost the lock on the data directory; stopping')

@@ -2,7 +2,6 @@ import { remoteKeySource } from '../../auth/key-sources.js'
 import type { IdentityAdapter, IdentityAdapterDeps, IdentityAdapterParts } from '../identity-adapter.js'
 import { createMeteredIdentityProvider } from '../metered-identity-provider.js'
 import { createPacedIdentityProvider } from '../paced-identity-provider.js'
-import { describeAppClientOrigins } from './cognito-app-client.js'
 import {
   COGNITO_QUOTA_OF,
   type CognitoConfig,
@@ -10,13 +9,18 @@ import {
   cognitoRates,
   parseCognitoConfig,
 } from './cognito-config.js'
-import { createCognitoIdentityProvider } from './cognito-identity-provider.js'
 import { cognitoJwksUrl, cognitoTokenRules } from './cognito-token-rules.js'
 
 const buildCognito = async (
   cognito: CognitoConfig,
   { metrics }: IdentityAdapterDeps,
 ): Promise<IdentityAdapterParts> => {
+  // The AWS SDK (some 20 MB of a process's memory) is loaded only by a process that talks to
+  // Cognito: with the local provider, nothing imports it.
+  const [{ createCognitoIdentityProvider }, { describeAppClientOrigins }] = await Promise.all([
+    import('./cognito-identity-provider.js'),
+    import('./cognito-app-client.js'),
+  ])
   // One paced instance per process: its limiters are this process's share of the account quota.
   // Metered inside the pacing, so each call that reaches Cognito is counted and timed once.
   const paced = createPacedIdentityProvider(
