@@ -1,8 +1,9 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-// The flag (kept in step with `npm start` by test/guards/node-flags.test.ts): V8's young generation
-// grows to 2 × 16 MB by default and keeps it; 4 MB semi-spaces keep an embedded server under
-// 250 MB through a thousand registrations at the same registrations/s (docs/benchmarks.md §4).
-// First: on an unsupported Node.js, one line on stderr before anything else loads.
+// The flag: cli/heap-policy.ts says why (test/guards/node-flags.test.ts keeps it, `npm start`
+// and that file in step; a bare `node dist/cli/main.js` gets it from apply-heap-policy.ts).
+// First the process's heap policy: it may restart the process with a node flag, before anything
+// has run. Then, on an unsupported Node.js, one line on stderr before anything else loads.
+import './apply-heap-policy.js'
 import './warn-on-unsupported-node.js'
 import { readFileSync } from 'node:fs'
 import { commandTable } from './command-specs.js'

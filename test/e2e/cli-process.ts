@@ -29,9 +29,14 @@ export interface RunningServe {
 }
 
 /** Starts `flip-users serve` on a free port and waits for its banner. */
-export const startServe = (env: Record<string, string>): Promise<RunningServe> =>
+export const startServe = (
+  env: Record<string, string>,
+  /** `bare`: as `node dist/cli/main.js serve`, without the flags the bin's first line gives. */
+  options: { bare?: boolean } = {},
+): Promise<RunningServe> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cliArgs(['serve']), {
+    const args = options.bare ? [cliPath, 'serve'] : cliArgs(['serve'])
+    const child = spawn(process.execPath, args, {
       env: cliEnv({ PORT: '0', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     })

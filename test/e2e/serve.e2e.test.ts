@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { SEMI_SPACE_MB } from '../../src/cli/heap-policy.js'
 import { openPglite, pgliteDirectoryOf } from '../../src/db/open-pglite.js'
+import { cliPath } from '../support/built-cli.js'
 import { openTestPostgres } from '../support/test-database.js'
 import { ensureBuilt, printedAdminToken, type RunningServe, runCli, startServe } from './cli-process.js'
 
@@ -70,6 +73,26 @@ describe('flip-users serve, embedded (PGlite + local identity provider)', () => 
     expect(await restarted.exited).toBe(0)
     // Five processes, each opening PGlite (seconds apiece, more on a loaded CI core).
   }, 120_000)
+
+  // A container's command is often `node dist/cli/main.js serve`, without the bin's first line:
+  // the process gives itself the heap flag by restarting in place (process.execve keeps the pid;
+  // Node ≥ 22.15 and 24), and where Node cannot, runs on without it.
+  it('started as a bare node script, runs with the heap flag wherever Node can restart a process in place', async () => {
+    const server = await startServe({ DATA_DIR: dataDir }, { bare: true })
+    try {
+      const commandLine = readFileSync(`/proc/${server.child.pid}/cmdline`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+      const canRestartInPlace = typeof (process as { execve?: unknown }).execve === 'function'
+      expect(commandLine.slice(1)).toEqual(
+        canRestartInPlace ? [`--max-semi-space-size=${SEMI_SPACE_MB}`, cliPath, 'serve'] : [cliPath, 'serve'],
+      )
+      expect((await fetch(`${server.url}/api/health`)).status).toBe(200)
+    } finally {
+      server.child.kill('SIGTERM')
+    }
+    expect(await server.exited).toBe(0)
+  }, 60_000)
 
   it('refuses a token for an address that has no identity', async () => {
     const result = await runCli(['token', '--email', 'nobody@example.org'], { DATA_DIR: dataDir })
