@@ -23,7 +23,8 @@ const REGISTRATION_COLUMNS = `id, kind, email, email_normalised, name, organisat
  * src/features/register-user/, src/repositories/registrations-repository.ts and
  * registration-completion-writes.ts). Role ids are cached by the service, so no roles query; the
  * lease reports the transitions from what the writes returned, so no read of the events either.
- * Each takes a pooled connection, as drizzle does on a pool.
+ * Each takes a pooled connection, as drizzle does on a pool, and is a named prepared statement,
+ * as the service's are (src/db/prepared-statements.ts): parsed and planned once per connection.
  */
 export const registerThroughSql = async (
   pool: pg.Pool,
@@ -32,24 +33,27 @@ export const registerThroughSql = async (
 ): Promise<void> => {
   const emailNormalised = email.toLowerCase()
   // 1. the caller's account (token verification: enabled, MFA)
-  await pool.query(
-    `SELECT id, email, email_normalised, enabled, mfa_enabled, created_at FROM local_identity
+  await pool.query({
+    name: 'flip_users_floor_account',
+    text: `SELECT id, email, email_normalised, enabled, mfa_enabled, created_at FROM local_identity
       WHERE email_normalised = $1`,
-    [caller.emailNormalised],
-  )
+    values: [caller.emailNormalised],
+  })
   // 2. permission check (preHandler)
-  await pool.query(
-    `SELECT DISTINCT p.permission_name FROM user_role ur
+  await pool.query({
+    name: 'flip_users_floor_permissions',
+    text: `SELECT DISTINCT p.permission_name FROM user_role ur
        JOIN role_permission rp ON rp.role_id = ur.role_id
        JOIN permission p ON p.id = rp.permission_id
       WHERE ur.user_id = $1 AND ur.trust_id IS NULL`,
-    [caller.id],
-  )
+    values: [caller.id],
+  })
   // 3. the intent, pending, with its lease, its first create attempt and its first event (commit 1)
   const requestHash = createHash('sha256').update(email).digest('hex')
   const owner = `${caller.id}:${randomUUID()}`
-  const inserted = await pool.query(
-    `WITH inserted AS (
+  const inserted = await pool.query({
+    name: 'flip_users_floor_intent',
+    text: `WITH inserted AS (
        INSERT INTO registration (kind, email, email_normalised, name, organisation, role_ids, trust_id,
          state, requested_by, idempotency_key, request_hash, create_attempted_at, lease_owner, lease_until)
        VALUES ('register', $1, $2, $3, $4, $5, NULL, 'pending', $6, NULL, $7, now(), $8,
@@ -59,7 +63,7 @@ export const registerThroughSql = async (
        INSERT INTO registration_event (registration_id, from_state, to_state, actor, reason)
        SELECT id, NULL, 'pending', 'bench', 'registration requested' FROM inserted)
      SELECT ${REGISTRATION_COLUMNS} FROM inserted`,
-    [
+    values: [
       email,
       emailNormalised,
       'Bench User',
@@ -69,19 +73,21 @@ export const registerThroughSql = async (
       requestHash,
       owner,
     ],
-  )
+  })
   const id = inserted.rows[0].id
   // 4. the local identity provider's create (commit 2)
   const userId = randomUUID()
-  await pool.query(
-    `INSERT INTO local_identity (id, email, email_normalised, created_at) VALUES ($1, $2, $3, now())
+  await pool.query({
+    name: 'flip_users_floor_identity',
+    text: `INSERT INTO local_identity (id, email, email_normalised, created_at) VALUES ($1, $2, $3, now())
      RETURNING id, email, email_normalised, enabled, mfa_enabled, created_at`,
-    [userId, email, emailNormalised],
-  )
+    values: [userId, email, emailNormalised],
+  })
   // 5. pending → identity_created → completed, profile, both audit rows, the grants and the
   //    lease's end: one statement (commit 3)
-  await pool.query(
-    `WITH moved AS (
+  await pool.query({
+    name: 'flip_users_floor_completion',
+    text: `WITH moved AS (
        UPDATE registration SET state = 'completed', user_id = $1, username = $2, attempts = 2,
          error_code = NULL, error_detail = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
         WHERE id = $3 AND state = 'pending'
@@ -112,8 +118,8 @@ export const registerThroughSql = async (
        FROM moved AS m CROSS JOIN jsonb_array_elements_text($4::jsonb) AS g(role_id)
        ON CONFLICT DO NOTHING)
      SELECT ${REGISTRATION_COLUMNS} FROM moved`,
-    [userId, email, id, JSON.stringify([RESEARCHER_ROLE_ID]), TRUST_ADMIN_ROLE_ID],
-  )
+    values: [userId, email, id, JSON.stringify([RESEARCHER_ROLE_ID]), TRUST_ADMIN_ROLE_ID],
+  })
 }
 
 export interface FloorRun {
