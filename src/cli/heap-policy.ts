@@ -45,6 +45,9 @@ const nodeArgs = (execArgv: readonly string[], nodeOptions: string) => [
 export const missingStartFlags = (execArgv: readonly string[], nodeOptions = ''): string[] =>
   gives(nodeArgs(execArgv, nodeOptions), SEMI_SPACE_FLAG) ? [] : [`${SEMI_SPACE_FLAG}=${SEMI_SPACE_MB}`]
 
-/** The flags to set inside the process (none when the operator chose a growing factor). */
+/**
+ * The flags to set inside the process (none when the operator chose a growing factor: on node's
+ * command line, since Node refuses this flag in NODE_OPTIONS; read there too, harmlessly).
+ */
 export const runtimeFlags = (execArgv: readonly string[], nodeOptions = ''): string[] =>
   gives(nodeArgs(execArgv, nodeOptions), GROWING_FLAG) ? [] : [`${GROWING_FLAG}=${HEAP_GROWING_PERCENT}`]
