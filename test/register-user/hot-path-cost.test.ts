@@ -16,15 +16,15 @@ describe.each(databaseTargets())('the cost of one registration on $kind', (targe
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
     const s = useScriptedTestApp(database)
+    const register = () =>
+      s.t.app.inject({
+        method: 'POST',
+        url: '/api/step/users',
+        headers: s.headers,
+        payload: { email: uniqueEmail('cost'), name: 'N', organisation: 'O', roles: [RESEARCHER_ROLE_ID] },
+      })
 
     it('is at most 3 commits and 5 round trips, permission check included', async () => {
-      const register = () =>
-        s.t.app.inject({
-          method: 'POST',
-          url: '/api/step/users',
-          headers: s.headers,
-          payload: { email: uniqueEmail('cost'), name: 'N', organisation: 'O', roles: [RESEARCHER_ROLE_ID] },
-        })
       // Warm: reference data cached, prepared statements made, the caller's key known.
       expect((await register()).statusCode).toBe(201)
       const log = recordStatements(database())
@@ -43,18 +43,6 @@ describe.each(databaseTargets())('the cost of one registration on $kind', (targe
     // it; PGlite takes no names (it runs the same text, built once), so there is nothing to see.
     if (target.kind === 'postgres')
       it('sends every statement prepared, under the same names each time', async () => {
-        const register = () =>
-          s.t.app.inject({
-            method: 'POST',
-            url: '/api/step/users',
-            headers: s.headers,
-            payload: {
-              email: uniqueEmail('named'),
-              name: 'N',
-              organisation: 'O',
-              roles: [RESEARCHER_ROLE_ID],
-            },
-          })
         expect((await register()).statusCode).toBe(201)
         const log = recordStatements(database())
         try {
