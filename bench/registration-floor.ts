@@ -61,7 +61,9 @@ export const registerThroughSql = async (
        RETURNING ${REGISTRATION_COLUMNS}),
      logged AS (
        INSERT INTO registration_event (registration_id, from_state, to_state, actor, reason)
-       SELECT id, NULL, 'pending', 'bench', 'registration requested' FROM inserted)
+       SELECT i.id, e.event->>'from', e.event->>'to', e.event->>'actor', e.event->>'reason'
+       FROM inserted AS i CROSS JOIN jsonb_array_elements($9::jsonb) WITH ORDINALITY AS e(event, ord)
+       ORDER BY e.ord)
      SELECT ${REGISTRATION_COLUMNS} FROM inserted`,
     values: [
       email,
@@ -72,6 +74,7 @@ export const registerThroughSql = async (
       caller.id,
       requestHash,
       owner,
+      JSON.stringify([{ from: null, to: 'pending', actor: 'bench', reason: 'registration requested' }]),
     ],
   })
   const id = inserted.rows[0].id
@@ -94,9 +97,8 @@ export const registerThroughSql = async (
        RETURNING ${REGISTRATION_COLUMNS}),
      logged AS (
        INSERT INTO registration_event (registration_id, from_state, to_state, actor, reason)
-       SELECT m.id, e.from_state, e.to_state, 'bench', e.reason
-       FROM moved AS m CROSS JOIN (VALUES (1, 'pending', 'identity_created', 'identity-provider user created'),
-         (2, 'identity_created', 'completed', 'roles granted')) AS e(ord, from_state, to_state, reason)
+       SELECT m.id, e.event->>'from', e.event->>'to', e.event->>'actor', e.event->>'reason'
+       FROM moved AS m CROSS JOIN jsonb_array_elements($6::jsonb) WITH ORDINALITY AS e(event, ord)
        ORDER BY e.ord),
      profiled AS (
        INSERT INTO user_profile (user_id, name, organisation)
@@ -105,7 +107,7 @@ export const registerThroughSql = async (
      audited AS (
        INSERT INTO users_audit (action, user_id, modified_by_user_id)
        SELECT a.action, m.user_id, m.requested_by
-       FROM moved AS m CROSS JOIN (VALUES (1, 'Registered user'), (2, 'Updated user roles')) AS a(ord, action)
+       FROM moved AS m CROSS JOIN jsonb_array_elements_text($7::jsonb) WITH ORDINALITY AS a(action, ord)
        ORDER BY a.ord),
      ungranted AS (
        DELETE FROM user_role AS ur USING moved AS m
@@ -118,7 +120,18 @@ export const registerThroughSql = async (
        FROM moved AS m CROSS JOIN jsonb_array_elements_text($4::jsonb) AS g(role_id)
        ON CONFLICT DO NOTHING)
      SELECT ${REGISTRATION_COLUMNS} FROM moved`,
-    values: [userId, email, id, JSON.stringify([RESEARCHER_ROLE_ID]), TRUST_ADMIN_ROLE_ID],
+    values: [
+      userId,
+      email,
+      id,
+      JSON.stringify([RESEARCHER_ROLE_ID]),
+      TRUST_ADMIN_ROLE_ID,
+      JSON.stringify([
+        { from: 'pending', to: 'identity_created', actor: 'bench', reason: 'identity-provider user created' },
+        { from: 'identity_created', to: 'completed', actor: 'bench', reason: 'roles granted' },
+      ]),
+      JSON.stringify(['Registered user', 'Updated user roles']),
+    ],
   })
 }
 

@@ -12,6 +12,7 @@ import {
   sql,
   type WithSubquery,
 } from 'drizzle-orm'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import type { Db } from '../db/database.js'
 import { preparedByShape, preparedOnce } from '../db/prepared-statements.js'
 import { registration, registrationEvent } from '../db/schema/index.js'
@@ -126,10 +127,26 @@ const eventsOf = (db: Db, source: SQL) =>
       CROSS JOIN jsonb_array_elements(${sql.placeholder('events')}::jsonb) WITH ORDINALITY AS e(event, ord)
     ORDER BY e.ord`)
 
-const eventsJson = (events: readonly EventRow[]) => JSON.stringify(events)
+// jsonb refuses a lone UTF-16 surrogate, which a text parameter would have stored as U+FFFD: a
+// failure's description (an event's reason) must never be what makes its transition fail.
+const wellFormed = (text: string) => (text as string & { toWellFormed(): string }).toWellFormed()
 
-/** A value as the statement's placeholders take it: times as ISO text, so NULL stays NULL. */
-const driverValue = (value: unknown) => (value instanceof Date ? value.toISOString() : (value ?? null))
+const eventsJson = (events: readonly EventRow[]) =>
+  JSON.stringify(
+    events.map(({ from, to, actor, reason }) => ({
+      from,
+      to,
+      actor: wellFormed(actor),
+      reason: wellFormed(reason),
+    })),
+  )
+
+/**
+ * A value as its column sends it (a time as ISO text, jsonb as JSON), or NULL: placeholders in
+ * raw SQL skip drizzle's column encoders, and an encoder given NULL would throw.
+ */
+const encoded = (column: AnyPgColumn, value: unknown) =>
+  value === null || value === undefined ? null : column.mapToDriverValue(value)
 
 // Every registration's first statement: the columns a NewRegistration may carry, NULL when it
 // does not (none of them has another default), and the lease when one is asked for.
@@ -154,7 +171,7 @@ const insertStatement = preparedOnce((db) => {
         username: value('username'),
         createAttemptedAt: value('createAttemptedAt'),
         leaseOwner: value('leaseOwner'),
-        leaseUntil: sql`now() + make_interval(secs => ${sql.placeholder('leaseSeconds')}::int)`,
+        leaseUntil: sql`now() + make_interval(secs => ${sql.placeholder('leaseSeconds')}::float8)`,
       })
       .returning(),
   )
@@ -225,7 +242,8 @@ export const deferTransition = (
  * Other writes that commit with a transition, as CTEs over `moved` (the registration row as
  * updated; none when the transition did not apply, so neither do they). `shape` names the SQL
  * `ctes` builds, which takes its values from placeholders (`values`), so the statement is
- * prepared once per shape; placeholder names are the write's own (prefixed by it).
+ * prepared once per shape; its placeholder names must be its own (a name already taken by the
+ * transition or another write is refused).
  */
 export interface AlongsideWrites {
   shape: string
@@ -272,14 +290,14 @@ export const createRegistrationsRepository = (db: Db, sink?: WrittenEventsSink) 
         emailNormalised: row.emailNormalised,
         name: row.name,
         organisation: row.organisation,
-        roleIds: JSON.stringify(row.roleIds),
+        roleIds: encoded(registration.roleIds, row.roleIds),
         trustId: row.trustId ?? null,
         requestedBy: row.requestedBy,
         idempotencyKey: row.idempotencyKey ?? null,
         requestHash: row.requestHash,
         userId: row.userId ?? null,
         username: row.username ?? null,
-        createAttemptedAt: driverValue(row.createAttemptedAt),
+        createAttemptedAt: encoded(registration.createAttemptedAt, row.createAttemptedAt),
         leaseOwner: lease?.owner ?? null,
         leaseSeconds: lease?.seconds ?? null,
         events: eventsJson(events),
@@ -400,18 +418,31 @@ export const createRegistrationsRepository = (db: Db, sink?: WrittenEventsSink) 
     const chain = [...(record.unwritten ?? []), transition]
     for (const step of chain) checked(record.kind, step.from, step.to)
     const patch = Object.assign({}, ...chain.map((step) => step.patch ?? {})) as RegistrationPatch
-    const patchFields = (Object.keys(patch) as (keyof RegistrationPatch)[]).sort()
+    // A field given as undefined is not set (as drizzle's `set` skips it), never set to NULL.
+    const patchFields = (Object.keys(patch) as (keyof RegistrationPatch)[])
+      .filter((field) => patch[field] !== undefined)
+      .sort()
     const alongside = options.alongside ?? []
     const releaseLease = options.releaseLease ?? false
     const shape = JSON.stringify([patchFields, releaseLease, alongside.map((write) => write.shape)])
     const statement = transitionStatements(db, shape, (name) =>
       buildTransition(db, name, patchFields, releaseLease, alongside),
     )
-    const values: Record<string, unknown> = Object.assign(
-      { id, from: chain[0]!.from, to: transition.to, events: eventsJson(chain) },
-      ...alongside.map((write) => write.values),
-    )
-    for (const field of patchFields) values[`patch_${field}`] = driverValue(patch[field])
+    const values: Record<string, unknown> = {
+      id,
+      from: chain[0]!.from,
+      to: transition.to,
+      events: eventsJson(chain),
+    }
+    for (const field of patchFields) values[`patch_${field}`] = encoded(registration[field], patch[field])
+    for (const write of alongside) {
+      for (const [name, value] of Object.entries(write.values)) {
+        // A name taken twice would silently give one write the other's value.
+        if (Object.hasOwn(values, name))
+          throw new Error(`placeholder ${name} of ${write.shape} is already taken`)
+        values[name] = value
+      }
+    }
     const [row] = await reporting(sink, () => statement.execute(values))
     if (!row) {
       sink?.failed()
