@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js'
 import { userProfile, userRole, usersAudit } from '../db/schema/index.js'
 import { TRUST_ADMIN_ROLE_ID } from '../domain/roles.js'
 import type { AuditAction } from './audit-repository.js'
-import type { AlongsideWrites } from './registrations-repository.js'
+import type { AlongsideWrites } from './registration-write-statements.js'
 
 /**
  * What a registration's completion writes beside its last transition, as CTEs over `moved` (the

@@ -1,20 +1,5 @@
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  inArray,
-  isNotNull,
-  isNull,
-  lt,
-  or,
-  type SQL,
-  sql,
-  type WithSubquery,
-} from 'drizzle-orm'
-import type { AnyPgColumn } from 'drizzle-orm/pg-core'
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/database.js'
-import { preparedByShape, preparedOnce } from '../db/prepared-statements.js'
 import { registration, registrationEvent } from '../db/schema/index.js'
 import {
   activeStates,
@@ -24,6 +9,15 @@ import {
   type RegistrationState,
   workableStates,
 } from '../domain/registration-state.js'
+import {
+  type AlongsideWrites,
+  buildTransition,
+  type EventRow,
+  encoded,
+  eventsJson,
+  insertStatement,
+  transitionStatements,
+} from './registration-write-statements.js'
 
 export type Registration = Omit<typeof registration.$inferSelect, 'state' | 'kind'> & {
   state: RegistrationState
@@ -45,6 +39,8 @@ export type NewRegistration = Pick<
   Partial<Pick<typeof registration.$inferInsert, 'userId' | 'username' | 'createAttemptedAt'>> & {
     kind?: RegistrationKind
   }
+
+export type { EventRow } from './registration-write-statements.js'
 
 export const ACTIVE_EMAIL_CONSTRAINT = 'uq_registration_active_email'
 
@@ -96,13 +92,6 @@ export class StaleRegistrationError extends Error {
   }
 }
 
-export interface EventRow {
-  from: RegistrationState | null
-  to: RegistrationState
-  actor: string
-  reason: string
-}
-
 /**
  * Told of what this repository's writes appended: each statement's events with the row it
  * returned, once the statement returned, or that a write failed (so what was written is no
@@ -111,107 +100,6 @@ export interface EventRow {
 export interface WrittenEventsSink {
   written(registration: Registration, events: readonly EventRow[]): void
   failed(): void
-}
-
-/**
- * A CTE appending the events, in order, for each registration row the CTE named `source`
- * returns (none when it returns none), so a statement writes a state and its events together.
- * The events come as one JSON array (`eventsJson`), so the statement's text is the same however
- * many there are and it is prepared once.
- */
-const eventsOf = (db: Db, source: SQL) =>
-  db.$with('logged', {}).as(sql`
-    INSERT INTO ${registrationEvent} (registration_id, from_state, to_state, actor, reason)
-    SELECT source.id, e.event->>'from', e.event->>'to', e.event->>'actor', e.event->>'reason'
-    FROM ${source} AS source
-      CROSS JOIN jsonb_array_elements(${sql.placeholder('events')}::jsonb) WITH ORDINALITY AS e(event, ord)
-    ORDER BY e.ord`)
-
-// jsonb refuses a lone UTF-16 surrogate, which a text parameter would have stored as U+FFFD: a
-// failure's description (an event's reason) must never be what makes its transition fail.
-const wellFormed = (text: string) => (text as string & { toWellFormed(): string }).toWellFormed()
-
-const eventsJson = (events: readonly EventRow[]) =>
-  JSON.stringify(
-    events.map(({ from, to, actor, reason }) => ({
-      from,
-      to,
-      actor: wellFormed(actor),
-      reason: wellFormed(reason),
-    })),
-  )
-
-/**
- * A value as its column sends it (a time as ISO text, jsonb as JSON), or NULL: placeholders in
- * raw SQL skip drizzle's column encoders, and an encoder given NULL would throw.
- */
-const encoded = (column: AnyPgColumn, value: unknown) =>
-  value === null || value === undefined ? null : column.mapToDriverValue(value)
-
-// Every registration's first statement: the columns a NewRegistration may carry, NULL when it
-// does not (none of them has another default), and the lease when one is asked for.
-const insertStatement = preparedOnce((db) => {
-  const value = (name: string) => sql`${sql.placeholder(name)}`
-  const inserted = db.$with('inserted').as(
-    db
-      .insert(registration)
-      .values({
-        kind: value('kind'),
-        state: value('state'),
-        email: value('email'),
-        emailNormalised: value('emailNormalised'),
-        name: value('name'),
-        organisation: value('organisation'),
-        roleIds: sql`${sql.placeholder('roleIds')}::jsonb`,
-        trustId: value('trustId'),
-        requestedBy: value('requestedBy'),
-        idempotencyKey: value('idempotencyKey'),
-        requestHash: value('requestHash'),
-        userId: value('userId'),
-        username: value('username'),
-        createAttemptedAt: value('createAttemptedAt'),
-        leaseOwner: value('leaseOwner'),
-        leaseUntil: sql`now() + make_interval(secs => ${sql.placeholder('leaseSeconds')}::float8)`,
-      })
-      .returning(),
-  )
-  return db
-    .with(inserted, eventsOf(db, sql`inserted`))
-    .select()
-    .from(inserted)
-    .prepare('flip_users_registration_insert')
-})
-
-// A transition's statement differs by the fields it sets, whether it ends the lease and which
-// writes go with it; everything else (ids, states, values, events) is a placeholder.
-const transitionStatements = preparedByShape<ReturnType<typeof buildTransition>>(
-  'flip_users_registration_transition',
-)
-
-const buildTransition = (
-  db: Db,
-  name: string,
-  patchFields: readonly (keyof RegistrationPatch)[],
-  releaseLease: boolean,
-  alongside: readonly AlongsideWrites[],
-) => {
-  const moved = db.$with('moved').as(
-    db
-      .update(registration)
-      .set({
-        ...Object.fromEntries(patchFields.map((field) => [field, sql`${sql.placeholder(`patch_${field}`)}`])),
-        state: sql`${sql.placeholder('to')}`,
-        updatedAt: sql`now()`,
-        ...(releaseLease ? { leaseOwner: null, leaseUntil: null } : {}),
-      })
-      .where(and(eq(registration.id, sql.placeholder('id')), eq(registration.state, sql.placeholder('from'))))
-      .returning(),
-  )
-  return db
-    .with(moved, eventsOf(db, sql`moved`), ...alongside.flatMap((write) => write.ctes(db, sql`moved`)))
-    .select()
-    .from(moved)
-    .prepare(name)
 }
 
 /**
@@ -236,19 +124,6 @@ export const deferTransition = (
     state: transition.to,
     unwritten: [...(record.unwritten ?? []), transition],
   } as InMemoryRegistration
-}
-
-/**
- * Other writes that commit with a transition, as CTEs over `moved` (the registration row as
- * updated; none when the transition did not apply, so neither do they). `shape` names the SQL
- * `ctes` builds, which takes its values from placeholders (`values`), so the statement is
- * prepared once per shape; its placeholder names must be its own (a name already taken by the
- * transition or another write is refused).
- */
-export interface AlongsideWrites {
-  shape: string
-  ctes: (db: Db, moved: SQL) => WithSubquery[]
-  values: Record<string, unknown>
 }
 
 /** Runs one write, telling `sink` when it failed (it may have committed all the same). */

@@ -1,7 +1,8 @@
 import type { Db } from '../../../db/database.js'
 import { isForeignKeyViolation } from '../../../db/pg-errors.js'
 import { profileAndAudit, roleGrants } from '../../../repositories/registration-completion-writes.js'
-import type { AlongsideWrites, InMemoryRegistration } from '../../../repositories/registrations-repository.js'
+import type { AlongsideWrites } from '../../../repositories/registration-write-statements.js'
+import type { InMemoryRegistration } from '../../../repositories/registrations-repository.js'
 import { forgetKnownRoles, resolveRoleGrants } from '../../shared/resolve-role-grants.js'
 import { describeFailure, isTransientFailure } from '../classify-failure.js'
 import {
