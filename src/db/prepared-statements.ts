@@ -1,5 +1,18 @@
 import type { Db } from './database.js'
 
+/** One value per database handle, made on first use and dropped with the handle. */
+const perHandle = <Value>() => {
+  const values = new WeakMap<Db, Value>()
+  return (db: Db, make: () => Value): Value => {
+    let value = values.get(db)
+    if (value === undefined) {
+      value = make()
+      values.set(db, value)
+    }
+    return value
+  }
+}
+
 /**
  * A hot-path statement built once per database handle and reused: drizzle assembles its SQL
  * text once instead of on every request, and on node-postgres the name makes each pooled
@@ -12,15 +25,8 @@ import type { Db } from './database.js'
  * PostgreSQL itself, or a session-mode pool.
  */
 export const preparedOnce = <Prepared>(build: (db: Db) => Prepared): ((db: Db) => Prepared) => {
-  const prepared = new WeakMap<Db, Prepared>()
-  return (db) => {
-    let statement = prepared.get(db)
-    if (statement === undefined) {
-      statement = build(db)
-      prepared.set(db, statement)
-    }
-    return statement
-  }
+  const prepared = perHandle<Prepared>()
+  return (db) => prepared(db, () => build(db))
 }
 
 /**
@@ -32,13 +38,9 @@ export const preparedOnce = <Prepared>(build: (db: Db) => Prepared): ((db: Db) =
  */
 export const preparedByShape = <Prepared>(prefix: string) => {
   const names = new Map<string, string>()
-  const prepared = new WeakMap<Db, Map<string, Prepared>>()
+  const byHandle = perHandle<Map<string, Prepared>>()
   return (db: Db, shape: string, build: (name: string) => Prepared): Prepared => {
-    let byShape = prepared.get(db)
-    if (byShape === undefined) {
-      byShape = new Map()
-      prepared.set(db, byShape)
-    }
+    const byShape = byHandle(db, () => new Map())
     let statement = byShape.get(shape)
     if (statement === undefined) {
       let name = names.get(shape)

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import { createRegistrationsRepository } from '../../src/repositories/registrations-repository.js'
-import { uniqueEmail } from '../support/factories.js'
+import { newRegistration } from '../support/factories.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 
 const REQUESTER = '00000000-0000-4000-8000-000000000001'
@@ -15,23 +14,11 @@ describe.each(databaseTargets())('lapsed registration leases on $kind', (target)
   describe.skipIf(!target.available)('', () => {
     const database = useTestDatabase(target)
 
-    const recorded = async () => {
-      const email = uniqueEmail('lease')
-      return createRegistrationsRepository(database().db).insert(
-        {
-          email,
-          emailNormalised: email,
-          name: 'Lease Test',
-          organisation: 'Example Org',
-          roleIds: [RESEARCHER_ROLE_ID],
-          trustId: null,
-          requestedBy: REQUESTER,
-          idempotencyKey: null,
-          requestHash: 'hash',
-        },
+    const recorded = () =>
+      createRegistrationsRepository(database().db).insert(
+        newRegistration(REQUESTER, { prefix: 'lease', name: 'Lease Test' }),
         REQUESTER,
       )
-    }
     const lapse = (id: string) =>
       database().db.execute(
         sql`UPDATE registration SET lease_until = now() - interval '1 second' WHERE id = ${id}`,

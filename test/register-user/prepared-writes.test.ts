@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { RESEARCHER_ROLE_ID } from '../../src/domain/roles.js'
 import { profileAndAudit } from '../../src/repositories/registration-completion-writes.js'
 import { createRegistrationsRepository } from '../../src/repositories/registrations-repository.js'
-import { uniqueEmail } from '../support/factories.js'
+import { newRegistration } from '../support/factories.js'
 import { databaseTargets, useTestDatabase } from '../support/test-database.js'
 
 const REQUESTER = '00000000-0000-4000-8000-000000000001'
@@ -17,26 +17,16 @@ describe.each(databaseTargets())("the registration's prepared writes on $kind", 
     const database = useTestDatabase(target)
     const registrations = () => createRegistrationsRepository(database().db)
 
-    const recorded = (lease?: { owner: string; seconds: number }) => {
-      const email = uniqueEmail('prepared')
-      return registrations().insert(
-        {
-          email,
-          emailNormalised: email,
-          name: 'Prepared',
-          organisation: 'Example Org',
-          roleIds: [RESEARCHER_ROLE_ID],
-          trustId: null,
-          requestedBy: REQUESTER,
-          idempotencyKey: null,
-          requestHash: 'hash',
+    const recorded = (lease?: { owner: string; seconds: number }) =>
+      registrations().insert(
+        newRegistration(REQUESTER, {
+          prefix: 'prepared',
           createAttemptedAt: new Date('2026-12-03T10:00:00.000Z'),
-        },
+        }),
         REQUESTER,
         'registration requested',
         lease,
       )
-    }
 
     it('stores the intent as given: its roles as a list, its time, a lease of fractional seconds', async () => {
       const row = await recorded({ owner: 'worker:1', seconds: 1.5 })

@@ -1,6 +1,7 @@
 import type { Deps } from '../../src/container.js'
-import { ADMIN_ROLE_ID, VIEWER_ROLE_ID } from '../../src/domain/roles.js'
+import { ADMIN_ROLE_ID, RESEARCHER_ROLE_ID, VIEWER_ROLE_ID } from '../../src/domain/roles.js'
 import type { IdentityUser } from '../../src/identity/identity-provider.js'
+import type { NewRegistration } from '../../src/repositories/registrations-repository.js'
 import { createUserRolesRepository } from '../../src/repositories/user-roles-repository.js'
 
 let sequence = 0
@@ -8,6 +9,27 @@ let sequence = 0
 /** A unique address per call, so tests never collide on the email index. */
 export const uniqueEmail = (prefix = 'user'): string =>
   `${prefix}.${Date.now().toString(36)}.${++sequence}@example.org`
+
+/** A Researcher's registration intent for a unique address, as a repository test writes one directly. */
+export const newRegistration = (
+  requestedBy: string,
+  fields: Partial<NewRegistration> & { prefix?: string } = {},
+): NewRegistration => {
+  const { prefix = 'registration', ...rest } = fields
+  const email = uniqueEmail(prefix)
+  return {
+    email,
+    emailNormalised: email,
+    name: 'Registration Test',
+    organisation: 'Example Org',
+    roleIds: [RESEARCHER_ROLE_ID],
+    trustId: null,
+    requestedBy,
+    idempotencyKey: null,
+    requestHash: 'hash',
+    ...rest,
+  }
+}
 
 /** An identity in the IdP holding the given global roles (written directly, not through the API). */
 export const createUser = async (
