@@ -1,6 +1,7 @@
+import { PerformanceObserver } from 'node:perf_hooks'
 import v8 from 'node:v8'
 import { isMainThread } from 'node:worker_threads'
-import { missingStartFlags, runtimeFlags } from './heap-policy.js'
+import { FALLBACK_SEMI_SPACE_MB, missingStartFlags, runtimeFlags } from './heap-policy.js'
 
 // Imported by main.ts before anything else has run. A process started without the semi-space
 // flag (a bare `node dist/cli/main.js`) replaces itself with the same command plus the flag:
@@ -27,8 +28,22 @@ if (startFlags.length > 0 && canRestartInPlace) {
       process.env,
     )
   } catch {
-    // Runs on with V8's own young generation.
+    // Runs on with the fallback below.
   }
+}
+
+// Still here without the flag: V8's growth of the young generation is stopped at the fallback
+// size after each collection that finds it there, and allowed again if V8 has shrunk it since
+// (it does when the process is idle), so it neither passes the size nor stays below it.
+if (startFlags.length > 0) {
+  const cap = 2 * FALLBACK_SEMI_SPACE_MB * 1024 * 1024
+  let growing = true
+  new PerformanceObserver(() => {
+    const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')
+    if (young === undefined || young.space_size >= cap === !growing) return
+    growing = !growing
+    v8.setFlagsFromString(`--semi-space-growth-factor=${growing ? 2 : 1}`)
+  }).observe({ entryTypes: ['gc'] })
 }
 
 for (const flag of runtimeFlags(process.execArgv, process.env.NODE_OPTIONS)) v8.setFlagsFromString(flag)

@@ -15,6 +15,14 @@
 export const SEMI_SPACE_MB = 4
 
 /**
+ * Where node could not be given the flag (no process.execve: Node 20, 22.13–22.14), the most
+ * the young generation's semi-spaces are let grow to, by stopping V8's growth once they reach it
+ * (V8 reads the growth factor whenever it grows them): 2 × 8 MB instead of 2 × 16 MB, a server
+ * on PostgreSQL at 64 clients 133 MB instead of 146 MB for ~3 % more CPU.
+ */
+export const FALLBACK_SEMI_SPACE_MB = 8
+
+/**
  * How far V8 lets the old generation grow past what survived its last full collection before it
  * collects again. V8's own factor goes up to 4× on a machine with gigabytes free; a serving
  * process keeps some 35 MB live but under load promotes a few MB a second of request objects
